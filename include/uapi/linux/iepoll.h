@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * iepoll - an instrumented re-implementation of eventpoll behind /dev/iepoll.
+ *
+ * Each open of /dev/iepoll is one multiplexer instance.  The ioctls below
+ * mirror epoll_ctl(2) and epoll_pwait2(2).  Events are reported in the
+ * layout of struct epoll_event from <sys/epoll.h> (packed on x86-64), so a
+ * program's own event array is passed straight through.
+ *
+ * All structures use fixed-size types only.  Every field named __pad must be
+ * zero, else the ioctl fails with EINVAL, so that it can carry meaning in a
+ * later ABI version.
+ */
+#ifndef _UAPI_LINUX_IEPOLL_H
+#define _UAPI_LINUX_IEPOLL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Bumped whenever the ABI below changes in a way userspace can observe. */
+#define IEPOLL_ABI_VERSION	1
+
+/* Magic free in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define IEPOLL_IOC_MAGIC	0xE7
+
+/**
+ * struct iepoll_ctl - argument of IEPOLL_IOC_CTL, as epoll_ctl(2)
+ * @op:     EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL
+ * @fd:     the target file descriptor
+ * @events: EPOLL* event and flag bits (ignored for EPOLL_CTL_DEL)
+ * @__pad:  must be zero
+ * @data:   user data returned with each event (ignored for EPOLL_CTL_DEL)
+ */
+struct iepoll_ctl {
+	__s32 op;
+	__s32 fd;
+	__u32 events;
+	__u32 __pad;
+	__u64 data;
+};
+
+/**
+ * struct iepoll_wait - argument of IEPOLL_IOC_WAIT, as epoll_pwait2(2)
+ * @events:     user pointer to struct epoll_event[@maxevents]
+ * @maxevents:  1 .. INT_MAX / sizeof(struct epoll_event), else EINVAL
+ * @__pad:      must be zero
+ * @timeout_ns: < 0 waits without limit, 0 does not sleep, > 0 nanoseconds
+ * @sigmask:    user pointer to a sigset_t to block during the wait, or 0
+ * @sigsetsize: size of *@sigmask in bytes (sizeof(sigset_t) = 8)
+ */
+struct iepoll_wait {
+	__u64 events;
+	__s32 maxevents;
+	__u32 __pad;
+	__s64 timeout_ns;
+	__u64 sigmask;
+	__u64 sigsetsize;
+};
+
+/**
+ * struct iepoll_stats - argument of IEPOLL_IOC_STATS, one instance's counters
+ * @id:         the instance id, as printed in fdinfo and in every trace event
+ * @__pad:      zero
+ * @inserts:    items added (EPOLL_CTL_ADD that succeeded)
+ * @modifies:   items modified (EPOLL_CTL_MOD that succeeded)
+ * @removes:    items removed, for any reason
+ * @callbacks:  wakeup callbacks run for the instance's items
+ * @wakeups:    waiters woken by those callbacks
+ * @delivered:  events copied to userspace
+ * @overflows:  items queued on the overflow list during a transfer
+ * @waits:      IEPOLL_IOC_WAIT calls
+ * @timeouts:   waits that ended on their timeout with no event
+ * @eintr:      waits that ended with EINTR
+ * @max_ready:  the largest ready-list length seen
+ * @items:      items watched now
+ */
+struct iepoll_stats {
+	__u32 id;
+	__u32 __pad;
+	__u64 inserts;
+	__u64 modifies;
+	__u64 removes;
+	__u64 callbacks;
+	__u64 wakeups;
+	__u64 delivered;
+	__u64 overflows;
+	__u64 waits;
+	__u64 timeouts;
+	__u64 eintr;
+	__u64 max_ready;
+	__u64 items;
+};
+
+/* Returns IEPOLL_ABI_VERSION. */
+#define IEPOLL_IOC_VERSION	_IO(IEPOLL_IOC_MAGIC, 0x00)
+/* Returns 0, or -1 with errno as epoll_ctl(2). */
+#define IEPOLL_IOC_CTL		_IOW(IEPOLL_IOC_MAGIC, 0x01, struct iepoll_ctl)
+/* Returns the number of events, or -1 with errno as epoll_pwait2(2). */
+#define IEPOLL_IOC_WAIT		_IOW(IEPOLL_IOC_MAGIC, 0x02, struct iepoll_wait)
+/* Fills struct iepoll_stats; returns 0. */
+#define IEPOLL_IOC_STATS	_IOR(IEPOLL_IOC_MAGIC, 0x03, struct iepoll_stats)
+
+#endif /* _UAPI_LINUX_IEPOLL_H */
