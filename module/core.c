@@ -1,0 +1,1599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iepoll core: eventpoll's multiplexer, re-implemented with tracepoints.
+ *
+ * LOCKING
+ *
+ * Four locks are used, taken in this order, never the other way round:
+ *
+ *   iepoll_mutex  (global mutex, eventpoll's epmutex)
+ *     -> ep->mtx  (per-instance mutex, nested by depth: mutex_lock_nested)
+ *       -> iepoll_fwatch_lock, iepoll_users_lock  (global spinlocks)
+ *       -> ep->lock  (per-instance spinlock, irq-safe)
+ *            -> ep->wq.lock, ep->poll_wait.lock  (wait queue locks)
+ *
+ * ep->mtx serialises everything that may sleep on one instance: EPOLL_CTL_*,
+ * the transfer of events to userspace, poll of the instance file, fdinfo
+ * and release.  It protects the red-black tree (ep->rbr), the items' events
+ * and data against concurrent MOD, and it makes a transfer exclusive: while
+ * a task holds it and transfers, ep->rdllist belongs to that task.
+ *
+ * ep->lock protects the ready list, the overflow list and the counters the
+ * callback updates.  It is taken from the wakeup callback, which runs with
+ * the target's wait queue lock held and may run in interrupt context, so it
+ * is always taken with interrupts off and nothing under it may sleep.  Both
+ * ep->wq and the ready list are only modified with ep->lock held, which is
+ * why a waiter can test the ready list and queue itself on ep->wq atomically.
+ *
+ * While events are transferred ep->ovflist is not IEPOLL_UNACTIVE_PTR: the
+ * transferring task walks a private list without ep->lock, so callbacks
+ * that fire in the meantime chain their items on ep->ovflist instead of
+ * touching ep->rdllist, and the transfer moves them back at its end.
+ *
+ * iepoll_mutex is taken only where instances meet each other: EPOLL_CTL_*
+ * on a target that is itself an instance (it protects every ep->children
+ * and ep->parents list and the loop check's generation counter), release of
+ * an instance, and the reaper.  Nested instances lock their mutexes with the
+ * depth as lockdep subclass, at most IEPOLL_MAX_NESTS + 1 deep, and wake each
+ * other's poll_wait queues with the nesting level as subclass (ep->nests).
+ *
+ * iepoll_fwatch_lock protects the table of watched files and every
+ * fwatch->items list; iepoll_users_lock the per-user watch accounting.
+ * Neither is held while calling out of this file.
+ *
+ * CLOSED FILES
+ *
+ * Epoll removes an item when the last reference to its file goes away, from
+ * inside __fput().  A module cannot hook that, so iepoll holds one reference
+ * per watched file (struct iepoll_fwatch).  When file_count() falls to that
+ * single reference no descriptor of the file is left anywhere, and no new
+ * one can appear: the items are then never reported (checked at delivery),
+ * and the reaper, a delayed work run every reap_interval_ms while files are
+ * watched, removes them and drops the reference.  The items of such a file
+ * cannot be removed concurrently by EPOLL_CTL_DEL (which needs a descriptor)
+ * and release runs under iepoll_mutex like the reaper, so the reaper may
+ * walk them after dropping iepoll_fwatch_lock.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/device.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/hrtimer.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/rculist.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "core.h"
+
+#define CREATE_TRACE_POINTS
+#include "iepoll_trace.h"
+
+unsigned long iepoll_max_user_watches __read_mostly;
+module_param_named(max_user_watches, iepoll_max_user_watches, ulong, 0644);
+MODULE_PARM_DESC(max_user_watches,
+		 "Items one user may watch across all instances (ENOSPC beyond)");
+
+unsigned int iepoll_reap_interval_ms __read_mostly = 100;
+module_param_named(reap_interval_ms, iepoll_reap_interval_ms, uint, 0644);
+MODULE_PARM_DESC(reap_interval_ms,
+		 "Period of the sweep that drops files with no descriptor left");
+
+static DEFINE_MUTEX(iepoll_mutex);
+static LIST_HEAD(iepoll_instances);
+static struct iepoll_stats iepoll_retired;
+static unsigned long iepoll_ninstances;
+static u64 iepoll_loop_gen;
+static struct iepoll *iepoll_inserting_into;
+static atomic_t iepoll_next_id = ATOMIC_INIT(0);
+
+static DEFINE_SPINLOCK(iepoll_fwatch_lock);
+static DEFINE_HASHTABLE(iepoll_fwatch_table, 8);
+static unsigned long iepoll_nfwatch;
+
+static DEFINE_SPINLOCK(iepoll_users_lock);
+static DEFINE_HASHTABLE(iepoll_users, 6);
+
+static struct kmem_cache *iepoll_item_cache __read_mostly;
+static struct kmem_cache *iepoll_pwq_cache __read_mostly;
+
+static void iepoll_reap_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(iepoll_reap_work, iepoll_reap_fn);
+
+/* Used by the insert path to collect the wait queues of a target. */
+struct iepoll_qtable {
+	poll_table pt;
+	struct iepoll_item *epi;
+};
+
+/* ------------------------------------------------------------------ */
+/* Decisions with no state: what epoll would do with these bits.      */
+
+/**
+ * iepoll_ctl_check - the EINVAL rules of epoll_ctl that need no lookup
+ * @op:                 EPOLL_CTL_ADD, MOD or DEL
+ * @events:             requested events (ignored for DEL)
+ * @target_is_instance: the target is an iepoll instance
+ *
+ * EPOLLEXCLUSIVE hooks the target's wait queue at ADD time only, so it is
+ * refused with MOD, on nested instances and with flags it cannot honour.
+ */
+VISIBLE_IF_KUNIT int iepoll_ctl_check(int op, __poll_t events,
+				      bool target_is_instance)
+{
+	if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
+		return -EINVAL;
+	if (op == EPOLL_CTL_DEL || !(events & EPOLLEXCLUSIVE))
+		return 0;
+	if (op == EPOLL_CTL_MOD)
+		return -EINVAL;
+	if (target_is_instance || (events & ~IEPOLL_EXCLUSIVE_OK_BITS))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_ctl_check);
+
+/**
+ * iepoll_sanitize_events - drop EPOLLWAKEUP when it may not be used
+ * @events:            requested events
+ * @may_block_suspend: the caller has CAP_BLOCK_SUSPEND
+ *
+ * As epoll, silently: the flag is simply not kept.
+ */
+VISIBLE_IF_KUNIT __poll_t iepoll_sanitize_events(__poll_t events,
+						 bool may_block_suspend)
+{
+	if (!IS_ENABLED(CONFIG_PM_SLEEP) || !may_block_suspend)
+		events &= ~EPOLLWAKEUP;
+	return events;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_sanitize_events);
+
+/**
+ * iepoll_cb_decide - what a wakeup callback does with an item
+ * @item_events:  the item's events
+ * @key:          the mask passed by the waker, 0 when unknown
+ * @transferring: a transfer to userspace is under way (overflow list on)
+ * @queued:       the item is already on the list it would go to
+ */
+VISIBLE_IF_KUNIT enum iepoll_cb_outcome
+iepoll_cb_decide(__poll_t item_events, __poll_t key, bool transferring,
+		 bool queued)
+{
+	if (!(item_events & ~IEPOLL_PRIVATE_BITS))
+		return IEPOLL_CB_DISARMED;
+	if (key && !(key & item_events))
+		return IEPOLL_CB_IGNORED;
+	if (queued)
+		return IEPOLL_CB_ALREADY;
+	return transferring ? IEPOLL_CB_OVERFLOW : IEPOLL_CB_READY;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_cb_decide);
+
+/**
+ * iepoll_cb_exclusive_wake - whether an exclusive item's wakeup counts
+ * @item_events: the item's events
+ * @key:         the mask passed by the waker
+ *
+ * A waker that says "readable" or "writable" only consumes the exclusive
+ * wakeup if the item asked for that direction; one that says neither always
+ * does.  POLLFREE never does: every hook must see it.
+ */
+VISIBLE_IF_KUNIT bool iepoll_cb_exclusive_wake(__poll_t item_events,
+					       __poll_t key)
+{
+	if (key & POLLFREE)
+		return false;
+	switch (key & IEPOLL_INOUT_BITS) {
+	case EPOLLIN:
+		return item_events & EPOLLIN;
+	case EPOLLOUT:
+		return item_events & EPOLLOUT;
+	case 0:
+		return true;
+	}
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_cb_exclusive_wake);
+
+/**
+ * iepoll_after_delivery - what becomes of an item whose event was copied
+ * @item_events: the item's events
+ */
+VISIBLE_IF_KUNIT enum iepoll_after_delivery
+iepoll_after_delivery(__poll_t item_events)
+{
+	if (item_events & EPOLLONESHOT)
+		return IEPOLL_AFTER_DISARM;
+	if (item_events & EPOLLET)
+		return IEPOLL_AFTER_DROP;
+	return IEPOLL_AFTER_REQUEUE;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_after_delivery);
+
+/* ------------------------------------------------------------------ */
+/* Files                                                              */
+
+bool iepoll_file_is_instance(const struct file *file)
+{
+	return file->f_op == &iepoll_fops;
+}
+
+/*
+ * A real epoll instance as target is refused: iepoll cannot see its items,
+ * so it could neither detect a cycle through it nor bound the recursion.
+ */
+bool iepoll_file_is_epoll(const struct file *file)
+{
+	const struct dentry *dentry = file->f_path.dentry;
+
+	return file_inode(file)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(dentry->d_name.name, "[eventpoll]");
+}
+
+/* Every descriptor of the item's file is closed: only our reference is left. */
+VISIBLE_IF_KUNIT bool iepoll_item_closed(const struct iepoll_item *epi)
+{
+	return file_count(epi->file) <= 1;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_item_closed);
+
+static void iepoll_reap_kick(unsigned long delay)
+{
+	mod_delayed_work(system_wq, &iepoll_reap_work, delay);
+}
+
+static struct iepoll_fwatch *iepoll_fwatch_lookup(const struct file *file)
+{
+	struct iepoll_fwatch *fw;
+
+	lockdep_assert_held(&iepoll_fwatch_lock);
+	hash_for_each_possible(iepoll_fwatch_table, fw, node,
+			       (unsigned long)file)
+		if (fw->file == file)
+			return fw;
+	return NULL;
+}
+
+/* Link @epi to the record of its file, creating it and its reference. */
+static int iepoll_fwatch_attach(struct iepoll_item *epi)
+{
+	struct iepoll_fwatch *fw, *new = NULL;
+	bool first = false;
+
+	spin_lock(&iepoll_fwatch_lock);
+	fw = iepoll_fwatch_lookup(epi->file);
+	if (!fw) {
+		spin_unlock(&iepoll_fwatch_lock);
+		new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		if (!new)
+			return -ENOMEM;
+		spin_lock(&iepoll_fwatch_lock);
+		fw = iepoll_fwatch_lookup(epi->file);
+	}
+	if (!fw) {
+		fw = new;
+		new = NULL;
+		fw->file = get_file(epi->file);
+		INIT_LIST_HEAD(&fw->items);
+		hash_add(iepoll_fwatch_table, &fw->node,
+			 (unsigned long)fw->file);
+		first = iepoll_nfwatch++ == 0;
+	}
+	list_add_tail(&epi->fwlink, &fw->items);
+	epi->fw = fw;
+	spin_unlock(&iepoll_fwatch_lock);
+
+	kfree(new);
+	if (first)
+		iepoll_reap_kick(msecs_to_jiffies(READ_ONCE(iepoll_reap_interval_ms)));
+	return 0;
+}
+
+/* Unlink @epi; the last item of a file drops iepoll's reference to it. */
+static void iepoll_fwatch_detach(struct iepoll_item *epi)
+{
+	struct iepoll_fwatch *fw = epi->fw;
+	bool last;
+
+	spin_lock(&iepoll_fwatch_lock);
+	list_del(&epi->fwlink);
+	last = list_empty(&fw->items);
+	if (last) {
+		hash_del(&fw->node);
+		iepoll_nfwatch--;
+	}
+	spin_unlock(&iepoll_fwatch_lock);
+
+	if (last) {
+		fput(fw->file);
+		kfree(fw);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-user watch accounting (epoll's user->epoll_watches)            */
+
+static struct iepoll_user *iepoll_user_get(kuid_t uid)
+{
+	struct iepoll_user *u, *new;
+	u32 key = __kuid_val(uid);
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return NULL;
+
+	spin_lock(&iepoll_users_lock);
+	hash_for_each_possible(iepoll_users, u, node, key) {
+		if (uid_eq(u->uid, uid)) {
+			refcount_inc(&u->refs);
+			spin_unlock(&iepoll_users_lock);
+			kfree(new);
+			return u;
+		}
+	}
+	new->uid = uid;
+	refcount_set(&new->refs, 1);
+	atomic_long_set(&new->watches, 0);
+	hash_add(iepoll_users, &new->node, key);
+	spin_unlock(&iepoll_users_lock);
+	return new;
+}
+
+static void iepoll_user_put(struct iepoll_user *u)
+{
+	spin_lock(&iepoll_users_lock);
+	if (refcount_dec_and_test(&u->refs))
+		hash_del(&u->node);
+	else
+		u = NULL;
+	spin_unlock(&iepoll_users_lock);
+	kfree(u);
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+long iepoll_user_watches(struct iepoll *ep)
+{
+	return atomic_long_read(&ep->user->watches);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_user_watches);
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The tree of items, keyed by (file, fd)                             */
+
+static int iepoll_cmp(const struct file *f1, int fd1,
+		      const struct file *f2, int fd2)
+{
+	if (f1 != f2)
+		return f1 > f2 ? 1 : -1;
+	return fd1 - fd2;
+}
+
+VISIBLE_IF_KUNIT struct iepoll_item *iepoll_find(struct iepoll *ep,
+						 struct file *file, int fd)
+{
+	struct rb_node *rbp = ep->rbr.rb_root.rb_node;
+
+	while (rbp) {
+		struct iepoll_item *epi = rb_entry(rbp, struct iepoll_item, rbn);
+		int c = iepoll_cmp(file, fd, epi->file, epi->fd);
+
+		if (c > 0)
+			rbp = rbp->rb_right;
+		else if (c < 0)
+			rbp = rbp->rb_left;
+		else
+			return epi;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_find);
+
+static void iepoll_rbtree_insert(struct iepoll *ep, struct iepoll_item *epi)
+{
+	struct rb_node **p = &ep->rbr.rb_root.rb_node, *parent = NULL;
+	bool leftmost = true;
+
+	while (*p) {
+		struct iepoll_item *cur;
+
+		parent = *p;
+		cur = rb_entry(parent, struct iepoll_item, rbn);
+		if (iepoll_cmp(epi->file, epi->fd, cur->file, cur->fd) > 0) {
+			p = &parent->rb_right;
+			leftmost = false;
+		} else {
+			p = &parent->rb_left;
+		}
+	}
+	rb_link_node(&epi->rbn, parent, p);
+	rb_insert_color_cached(&epi->rbn, &ep->rbr, leftmost);
+}
+
+/* ------------------------------------------------------------------ */
+/* Wakeup sources (EPOLLWAKEUP)                                       */
+
+static int iepoll_create_wakeup_source(struct iepoll *ep,
+				       struct iepoll_item *epi)
+{
+	struct name_snapshot n;
+	struct wakeup_source *ws;
+
+	if (!ep->ws) {
+		ep->ws = wakeup_source_register(NULL, "iepollset");
+		if (!ep->ws)
+			return -ENOMEM;
+	}
+
+	take_dentry_name_snapshot(&n, epi->file->f_path.dentry);
+	ws = wakeup_source_register(NULL, n.name.name);
+	release_dentry_name_snapshot(&n);
+	if (!ws)
+		return -ENOMEM;
+
+	spin_lock_irq(&ep->lock);
+	epi->ws = ws;
+	spin_unlock_irq(&ep->lock);
+	return 0;
+}
+
+static void iepoll_destroy_wakeup_source(struct iepoll *ep,
+					 struct iepoll_item *epi)
+{
+	struct wakeup_source *ws;
+
+	spin_lock_irq(&ep->lock);
+	ws = epi->ws;
+	epi->ws = NULL;
+	spin_unlock_irq(&ep->lock);
+	wakeup_source_unregister(ws);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ready list                                                          */
+
+static bool iepoll_events_available(struct iepoll *ep)
+{
+	return !list_empty_careful(&ep->rdllist) ||
+	       READ_ONCE(ep->ovflist) != IEPOLL_UNACTIVE_PTR;
+}
+
+static void iepoll_stamp(struct iepoll_item *epi)
+{
+	if (trace_iepoll_deliver_enabled())
+		epi->ready_ns = ktime_get_ns();
+}
+
+/* Queue @epi as ready; called with ep->lock held. Returns whether to poll-wake. */
+static bool iepoll_queue_ready(struct iepoll *ep, struct iepoll_item *epi)
+{
+	lockdep_assert_held(&ep->lock);
+
+	list_add_tail(&epi->rdllink, &ep->rdllist);
+	ep->nready++;
+	if (ep->nready > ep->stats.max_ready)
+		ep->stats.max_ready = ep->nready;
+	__pm_stay_awake(epi->ws);
+	iepoll_stamp(epi);
+	/* ep->wq is only modified under ep->lock, held here */
+	if (waitqueue_active(&ep->wq))
+		wake_up(&ep->wq);
+	/* poll_wait is lockless: a racing poller re-polls after queueing */
+	return waitqueue_active(&ep->poll_wait);
+}
+
+/*
+ * Take the whole ready list for a transfer.  From here until
+ * iepoll_done_scan() callbacks chain ready items on ep->ovflist.
+ */
+static void iepoll_start_scan(struct iepoll *ep, struct list_head *txlist)
+{
+	lockdep_assert_held(&ep->mtx);
+
+	spin_lock_irq(&ep->lock);
+	list_splice_init(&ep->rdllist, txlist);
+	ep->nready = 0;
+	WRITE_ONCE(ep->ovflist, NULL);
+	spin_unlock_irq(&ep->lock);
+}
+
+/*
+ * End a transfer: items made ready meanwhile go to the front of the ready
+ * list, then what the transfer did not deliver, then the level-triggered
+ * items it put back (already on ep->rdllist, @requeued of them).  Returns
+ * the number of items carried back from the overflow list.
+ */
+static int iepoll_done_scan(struct iepoll *ep, struct list_head *txlist,
+			    int requeued)
+{
+	struct iepoll_item *epi, *nepi;
+	unsigned int left = 0;
+	int carried = 0;
+	struct list_head *pos;
+
+	list_for_each(pos, txlist)
+		left++;
+
+	spin_lock_irq(&ep->lock);
+	for (nepi = READ_ONCE(ep->ovflist); (epi = nepi) != NULL;
+	     nepi = epi->next, epi->next = IEPOLL_UNACTIVE_PTR) {
+		if (list_empty(&epi->rdllink)) {
+			list_add(&epi->rdllink, &ep->rdllist);
+			__pm_stay_awake(epi->ws);
+			carried++;
+		}
+	}
+	WRITE_ONCE(ep->ovflist, IEPOLL_UNACTIVE_PTR);
+
+	list_splice(txlist, &ep->rdllist);
+	ep->nready = requeued + carried + left;
+	if (ep->nready > ep->stats.max_ready)
+		ep->stats.max_ready = ep->nready;
+	__pm_relax(ep->ws);
+
+	/* ep->wq is only modified under ep->lock, held here */
+	if (!list_empty(&ep->rdllist) && waitqueue_active(&ep->wq))
+		wake_up(&ep->wq);
+	spin_unlock_irq(&ep->lock);
+
+	return carried;
+}
+
+/* ------------------------------------------------------------------ */
+/* Wakeups                                                             */
+
+/*
+ * Wake the pollers of an instance.  An instance nested in another is woken
+ * from inside the inner one's poll_wait.lock, so the nesting level is the
+ * lockdep subclass: the source's level plus one.
+ */
+static void iepoll_poll_safewake(struct iepoll *ep, struct iepoll_item *epi,
+				 __poll_t pollflags)
+{
+	unsigned long flags;
+	u8 nests = 0;
+
+	if (epi) {
+		if (iepoll_file_is_instance(epi->file)) {
+			struct iepoll *src = epi->file->private_data;
+
+			nests = src->nests;
+		} else {
+			nests = 1;
+		}
+	}
+	spin_lock_irqsave_nested(&ep->poll_wait.lock, flags, nests);
+	ep->nests = nests + 1;
+	wake_up_locked_poll(&ep->poll_wait, EPOLLIN | pollflags);
+	ep->nests = 0;
+	spin_unlock_irqrestore(&ep->poll_wait.lock, flags);
+}
+
+static struct iepoll_pwq *iepoll_pwq_from_wait(wait_queue_entry_t *wait)
+{
+	return container_of(wait, struct iepoll_pwq, wait);
+}
+
+/*
+ * The wait queue callback: a target signalled readiness.  Runs with the
+ * target's wait queue lock held, possibly in interrupt context.
+ */
+static int iepoll_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+			 int sync, void *key)
+{
+	struct iepoll_pwq *pwq = iepoll_pwq_from_wait(wait);
+	struct iepoll_item *epi = pwq->item;
+	struct iepoll *ep = epi->ep;
+	__poll_t pollflags = key_to_poll(key);
+	bool exclusive, transferring, queued, woke = false, pwake = false;
+	enum iepoll_cb_outcome outcome;
+	unsigned long flags;
+	int ewake = 0;
+
+	spin_lock_irqsave(&ep->lock, flags);
+	ep->stats.callbacks++;
+	exclusive = epi->event.events & EPOLLEXCLUSIVE;
+	transferring = READ_ONCE(ep->ovflist) != IEPOLL_UNACTIVE_PTR;
+	queued = transferring ? epi->next != IEPOLL_UNACTIVE_PTR :
+				!list_empty(&epi->rdllink);
+	outcome = iepoll_cb_decide(epi->event.events, pollflags, transferring,
+				   queued);
+
+	switch (outcome) {
+	case IEPOLL_CB_DISARMED:
+	case IEPOLL_CB_IGNORED:
+		goto out_unlock;
+	case IEPOLL_CB_OVERFLOW:
+		epi->next = ep->ovflist;
+		WRITE_ONCE(ep->ovflist, epi);
+		ep->stats.overflows++;
+		__pm_stay_awake(epi->ws);
+		iepoll_stamp(epi);
+		break;
+	case IEPOLL_CB_READY:
+		list_add_tail(&epi->rdllink, &ep->rdllist);
+		ep->nready++;
+		if (ep->nready > ep->stats.max_ready)
+			ep->stats.max_ready = ep->nready;
+		__pm_stay_awake(epi->ws);
+		iepoll_stamp(epi);
+		break;
+	case IEPOLL_CB_ALREADY:
+		break;
+	}
+
+	/* ep->wq is only modified under ep->lock, held here */
+	if (waitqueue_active(&ep->wq)) {
+		if (exclusive)
+			ewake = iepoll_cb_exclusive_wake(epi->event.events,
+							 pollflags);
+		wake_up(&ep->wq);
+		ep->stats.wakeups++;
+		woke = true;
+	}
+	/* poll_wait is lockless: a racing poller re-polls after queueing */
+	pwake = waitqueue_active(&ep->poll_wait);
+
+out_unlock:
+	spin_unlock_irqrestore(&ep->lock, flags);
+
+	if (pwake)
+		iepoll_poll_safewake(ep, epi, pollflags & EPOLL_URING_WAKE);
+
+	if (!exclusive)
+		ewake = 1;
+	else
+		woke = ewake;
+
+	trace_iepoll_callback(ep->id, epi->fd, (__force u32)pollflags,
+			      outcome, exclusive, woke);
+
+	if (pollflags & POLLFREE) {
+		/*
+		 * The queue is about to be freed (signalfd's sighand, binder):
+		 * unhook now and tell iepoll_unhook() through ->whead, which
+		 * it reads under RCU because the memory goes away after a
+		 * grace period.  Nothing here may touch @pwq afterwards.
+		 */
+		trace_iepoll_remove(ep->id, epi->fd, file_inode(epi->file)->i_ino,
+				    (__force u32)epi->event.events,
+				    epi->event.data, IEPOLL_RM_POLLFREE);
+		list_del_init(&wait->entry);
+		/* pairs with smp_load_acquire() in iepoll_unhook() */
+		smp_store_release(&pwq->whead, NULL);
+	}
+
+	return ewake;
+}
+
+/* poll_wait() of a target during ADD: hook the item on that queue. */
+static void iepoll_queue_proc(struct file *file, wait_queue_head_t *whead,
+			      poll_table *pt)
+{
+	struct iepoll_qtable *epq = container_of(pt, struct iepoll_qtable, pt);
+	struct iepoll_item *epi = epq->epi;
+	struct iepoll_pwq *pwq;
+
+	if (unlikely(!epi))	/* an earlier hook could not be allocated */
+		return;
+
+	pwq = kmem_cache_alloc(iepoll_pwq_cache, GFP_KERNEL);
+	if (unlikely(!pwq)) {
+		epq->epi = NULL;
+		epi->nwait = -1;
+		return;
+	}
+	init_waitqueue_func_entry(&pwq->wait, iepoll_wakeup);
+	pwq->whead = whead;
+	pwq->item = epi;
+	if (epi->event.events & EPOLLEXCLUSIVE)
+		add_wait_queue_exclusive(whead, &pwq->wait);
+	else
+		add_wait_queue(whead, &pwq->wait);
+	pwq->next = epi->pwqlist;
+	epi->pwqlist = pwq;
+	epi->nwait++;
+}
+
+/* Remove every hook of @epi; afterwards no callback runs for it. */
+static void iepoll_unhook(struct iepoll_item *epi)
+{
+	struct iepoll_pwq *pwq;
+
+	while ((pwq = epi->pwqlist) != NULL) {
+		wait_queue_head_t *whead;
+
+		epi->pwqlist = pwq->next;
+		rcu_read_lock();
+		/* pairs with smp_store_release() on POLLFREE */
+		whead = smp_load_acquire(&pwq->whead);
+		if (whead)
+			remove_wait_queue(whead, &pwq->wait);
+		rcu_read_unlock();
+		kmem_cache_free(iepoll_pwq_cache, pwq);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Polling targets and instances                                       */
+
+static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
+			      poll_table *wait, int depth);
+
+static __poll_t iepoll_item_poll(const struct iepoll_item *epi,
+				 poll_table *pt, int depth)
+{
+	struct file *file = epi->file;
+	__poll_t res;
+
+	pt->_key = epi->event.events;
+	if (iepoll_file_is_instance(file))
+		res = __iepoll_poll(file->private_data, file, pt, depth);
+	else
+		res = vfs_poll(file, pt);
+	return res & epi->event.events;
+}
+
+/*
+ * Readiness of an instance itself: EPOLLIN when one of its ready items
+ * really is ready.  Items queued by a callback but no longer ready are
+ * dropped on the way, as eventpoll does.
+ */
+static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
+			      poll_table *wait, int depth)
+{
+	struct iepoll_item *epi, *tmp;
+	LIST_HEAD(txlist);
+	__poll_t res = 0;
+	poll_table pt;
+
+	init_poll_funcptr(&pt, NULL);
+	poll_wait(file, &ep->poll_wait, wait);
+
+	mutex_lock_nested(&ep->mtx, depth);
+	iepoll_start_scan(ep, &txlist);
+	list_for_each_entry_safe(epi, tmp, &txlist, rdllink) {
+		if (!iepoll_item_closed(epi) &&
+		    iepoll_item_poll(epi, &pt, depth + 1)) {
+			res = EPOLLIN | EPOLLRDNORM;
+			break;
+		}
+		__pm_relax(epi->ws);
+		list_del_init(&epi->rdllink);
+	}
+	iepoll_done_scan(ep, &txlist, 0);
+	mutex_unlock(&ep->mtx);
+
+	return res;
+}
+
+__poll_t iepoll_poll(struct iepoll *ep, struct file *file, poll_table *wait)
+{
+	return __iepoll_poll(ep, file, wait, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Nesting: loops and depth (under iepoll_mutex)                       */
+
+/* Height of the tree of instances below @ep, > IEPOLL_MAX_NESTS on a loop. */
+static int iepoll_depth_below(struct iepoll *ep, int depth)
+{
+	struct iepoll_item *epi;
+	int result = 0;
+
+	if (ep->gen == iepoll_loop_gen)
+		return ep->loop_depth;
+	ep->gen = iepoll_loop_gen;
+
+	list_for_each_entry(epi, &ep->children, nestlink) {
+		struct iepoll *child = epi->file->private_data;
+
+		if (child == iepoll_inserting_into || depth > IEPOLL_MAX_NESTS)
+			result = IEPOLL_MAX_NESTS + 1;
+		else
+			result = max(result,
+				     iepoll_depth_below(child, depth + 1) + 1);
+		if (result > IEPOLL_MAX_NESTS)
+			break;
+	}
+	ep->loop_depth = result;
+	return result;
+}
+
+/* Longest chain of instances watching @ep, directly or not. */
+static int iepoll_depth_above(struct iepoll *ep)
+{
+	struct iepoll_item *epi;
+	int result = 0;
+
+	if (ep->gen == iepoll_loop_gen)
+		return ep->loop_depth;
+	ep->gen = iepoll_loop_gen;
+
+	list_for_each_entry(epi, &ep->parents, parentlink) {
+		result = max(result, iepoll_depth_above(epi->ep) + 1);
+		if (result > IEPOLL_MAX_NESTS)
+			break;
+	}
+	ep->loop_depth = result;
+	return result;
+}
+
+/**
+ * iepoll_loop_check - may @to be added to @ep?
+ * @ep: the instance an item is added to
+ * @to: the instance the item watches
+ *
+ * Refuses a cycle, and a chain of more than IEPOLL_MAX_NESTS + 1
+ * instances counted through the new link, as eventpoll does.
+ *
+ * Return: 0 or -ELOOP.
+ */
+VISIBLE_IF_KUNIT int iepoll_loop_check(struct iepoll *ep, struct iepoll *to)
+{
+	int below, above;
+
+	lockdep_assert_held(&iepoll_mutex);
+
+	iepoll_inserting_into = ep;
+	iepoll_loop_gen++;
+	below = iepoll_depth_below(to, 0);
+	iepoll_inserting_into = NULL;
+	if (below > IEPOLL_MAX_NESTS)
+		return -ELOOP;
+
+	iepoll_loop_gen++;
+	above = iepoll_depth_above(ep);
+	return below + 1 + above > IEPOLL_MAX_NESTS ? -ELOOP : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_loop_check);
+
+/* ------------------------------------------------------------------ */
+/* Items                                                               */
+
+/* Undo everything iepoll_insert() set up; with ep->mtx held. */
+static void __iepoll_remove(struct iepoll *ep, struct iepoll_item *epi)
+{
+	lockdep_assert_held(&ep->mtx);
+
+	iepoll_unhook(epi);
+
+	spin_lock_irq(&ep->lock);
+	if (!list_empty(&epi->rdllink)) {
+		list_del_init(&epi->rdllink);
+		ep->nready--;
+	}
+	spin_unlock_irq(&ep->lock);
+
+	rb_erase_cached(&epi->rbn, &ep->rbr);
+	if (!list_empty(&epi->nestlink)) {
+		lockdep_assert_held(&iepoll_mutex);
+		list_del(&epi->nestlink);
+		list_del(&epi->parentlink);
+	}
+	if (epi->ws)
+		iepoll_destroy_wakeup_source(ep, epi);
+	iepoll_fwatch_detach(epi);
+	atomic_long_dec(&ep->user->watches);
+	kmem_cache_free(iepoll_item_cache, epi);
+}
+
+static void iepoll_remove(struct iepoll *ep, struct iepoll_item *epi,
+			  enum iepoll_remove_reason reason)
+{
+	trace_iepoll_remove(ep->id, epi->fd, file_inode(epi->file)->i_ino,
+			    (__force u32)epi->event.events, epi->event.data,
+			    reason);
+	__iepoll_remove(ep, epi);
+	ep->stats.removes++;
+	ep->stats.items--;
+}
+
+static int iepoll_insert(struct iepoll *ep, const struct epoll_event *event,
+			 struct file *tfile, int fd)
+{
+	struct iepoll_item *epi;
+	struct iepoll_qtable epq;
+	bool pwake = false;
+	__poll_t revents;
+	int err;
+
+	lockdep_assert_held(&ep->mtx);
+
+	if (atomic_long_inc_return(&ep->user->watches) >
+	    READ_ONCE(iepoll_max_user_watches)) {
+		atomic_long_dec(&ep->user->watches);
+		return -ENOSPC;
+	}
+
+	epi = kmem_cache_zalloc(iepoll_item_cache, GFP_KERNEL);
+	if (!epi) {
+		err = -ENOMEM;
+		goto err_unaccount;
+	}
+	INIT_LIST_HEAD(&epi->rdllink);
+	INIT_LIST_HEAD(&epi->nestlink);
+	INIT_LIST_HEAD(&epi->parentlink);
+	epi->next = IEPOLL_UNACTIVE_PTR;
+	epi->ep = ep;
+	epi->file = tfile;
+	epi->fd = fd;
+	epi->event = *event;
+
+	err = iepoll_fwatch_attach(epi);
+	if (err)
+		goto err_free;
+
+	if (event->events & EPOLLWAKEUP) {
+		err = iepoll_create_wakeup_source(ep, epi);
+		if (err)
+			goto err_detach;
+	}
+
+	if (iepoll_file_is_instance(tfile)) {
+		struct iepoll *tep = tfile->private_data;
+
+		lockdep_assert_held(&iepoll_mutex);
+		list_add_tail(&epi->nestlink, &ep->children);
+		list_add_tail(&epi->parentlink, &tep->parents);
+	}
+	iepoll_rbtree_insert(ep, epi);
+
+	/* Hook the target's wait queues and read its state in one go. */
+	init_poll_funcptr(&epq.pt, iepoll_queue_proc);
+	epq.epi = epi;
+	revents = iepoll_item_poll(epi, &epq.pt, 1);
+	if (unlikely(epi->nwait < 0)) {
+		__iepoll_remove(ep, epi);
+		return -ENOMEM;
+	}
+
+	spin_lock_irq(&ep->lock);
+	if (revents && list_empty(&epi->rdllink))
+		pwake = iepoll_queue_ready(ep, epi);
+	spin_unlock_irq(&ep->lock);
+	if (pwake)
+		iepoll_poll_safewake(ep, NULL, 0);
+
+	ep->stats.inserts++;
+	ep->stats.items++;
+	trace_iepoll_insert(ep->id, fd, file_inode(tfile)->i_ino,
+			    (__force u32)event->events, event->data, !!revents);
+	return 0;
+
+err_detach:
+	iepoll_fwatch_detach(epi);
+err_free:
+	kmem_cache_free(iepoll_item_cache, epi);
+err_unaccount:
+	atomic_long_dec(&ep->user->watches);
+	return err;
+}
+
+static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
+			 const struct epoll_event *event)
+{
+	bool pwake = false;
+	__poll_t revents;
+	poll_table pt;
+	int err;
+
+	lockdep_assert_held(&ep->mtx);
+
+	if ((event->events & EPOLLWAKEUP) && !epi->ws) {
+		err = iepoll_create_wakeup_source(ep, epi);
+		if (err)
+			return err;
+	} else if (!(event->events & EPOLLWAKEUP) && epi->ws) {
+		iepoll_destroy_wakeup_source(ep, epi);
+	}
+
+	/* Under ep->lock: a callback sees either the old or the new events. */
+	spin_lock_irq(&ep->lock);
+	epi->event = *event;
+	spin_unlock_irq(&ep->lock);
+
+	/*
+	 * Poll again: the target may already be ready for the new events,
+	 * and a disarmed EPOLLONESHOT item must report what it missed.
+	 */
+	init_poll_funcptr(&pt, NULL);
+	revents = iepoll_item_poll(epi, &pt, 1);
+	if (revents) {
+		spin_lock_irq(&ep->lock);
+		if (list_empty(&epi->rdllink))
+			pwake = iepoll_queue_ready(ep, epi);
+		spin_unlock_irq(&ep->lock);
+	}
+	if (pwake)
+		iepoll_poll_safewake(ep, NULL, 0);
+
+	ep->stats.modifies++;
+	trace_iepoll_modify(ep->id, epi->fd, file_inode(epi->file)->i_ino,
+			    (__force u32)event->events, event->data, !!revents);
+	return 0;
+}
+
+/**
+ * iepoll_ctl - EPOLL_CTL_ADD, MOD or DEL on an instance
+ * @ep:    the instance
+ * @op:    the operation
+ * @tfile: the target file, referenced by the caller for the call
+ * @fd:    the descriptor @tfile was found under
+ * @epds:  events and data (ignored for DEL); EPOLLWAKEUP may be dropped
+ *
+ * Return: 0 or the errno epoll_ctl(2) would give.
+ */
+int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
+	       struct epoll_event *epds)
+{
+	struct iepoll_item *epi;
+	bool nested;
+	int err;
+
+	if (!file_can_poll(tfile))
+		return -EPERM;
+
+	if (op != EPOLL_CTL_DEL) {
+		bool may = (epds->events & EPOLLWAKEUP) &&
+			   capable(CAP_BLOCK_SUSPEND);
+
+		epds->events = iepoll_sanitize_events(epds->events, may);
+	}
+
+	if (tfile == ep->file || iepoll_file_is_epoll(tfile))
+		return -EINVAL;
+
+	nested = iepoll_file_is_instance(tfile);
+	err = iepoll_ctl_check(op, epds->events, nested);
+	if (err)
+		return err;
+
+	/*
+	 * Links between instances change only under iepoll_mutex, so that
+	 * loops and overlong chains cannot be built by concurrent ADDs.
+	 */
+	if (nested) {
+		mutex_lock(&iepoll_mutex);
+		if (op == EPOLL_CTL_ADD) {
+			err = iepoll_loop_check(ep, tfile->private_data);
+			if (err)
+				goto out_nested;
+		}
+	}
+
+	mutex_lock(&ep->mtx);
+	epi = iepoll_find(ep, tfile, fd);
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (epi) {
+			err = -EEXIST;
+			break;
+		}
+		epds->events |= EPOLLERR | EPOLLHUP;
+		err = iepoll_insert(ep, epds, tfile, fd);
+		break;
+	case EPOLL_CTL_DEL:
+		if (!epi) {
+			err = -ENOENT;
+			break;
+		}
+		iepoll_remove(ep, epi, IEPOLL_RM_CTL);
+		err = 0;
+		break;
+	case EPOLL_CTL_MOD:
+		if (!epi) {
+			err = -ENOENT;
+			break;
+		}
+		if (epi->event.events & EPOLLEXCLUSIVE) {
+			err = -EINVAL;
+			break;
+		}
+		epds->events |= EPOLLERR | EPOLLHUP;
+		err = iepoll_modify(ep, epi, epds);
+		break;
+	}
+	mutex_unlock(&ep->mtx);
+
+out_nested:
+	if (nested)
+		mutex_unlock(&iepoll_mutex);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transfer to userspace and waiting                                   */
+
+static int iepoll_send_events(struct iepoll *ep,
+			      struct epoll_event __user *uevents,
+			      int maxevents)
+{
+	struct iepoll_item *epi, *tmp;
+	int res = 0, requeued = 0, carried;
+	bool closed = false;
+	LIST_HEAD(txlist);
+	poll_table pt;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+
+	init_poll_funcptr(&pt, NULL);
+
+	mutex_lock(&ep->mtx);
+	iepoll_start_scan(ep, &txlist);
+
+	list_for_each_entry_safe(epi, tmp, &txlist, rdllink) {
+		struct epoll_event __user *next;
+		__poll_t revents;
+
+		if (res >= maxevents)
+			break;
+
+		/* Keep the system awake while the event is on its way. */
+		if (epi->ws) {
+			if (epi->ws->active)
+				__pm_stay_awake(ep->ws);
+			__pm_relax(epi->ws);
+		}
+
+		list_del_init(&epi->rdllink);
+
+		if (iepoll_item_closed(epi)) {
+			closed = true;
+			continue;
+		}
+
+		revents = iepoll_item_poll(epi, &pt, 1);
+		if (!revents)
+			continue;
+
+		next = epoll_put_uevent(revents, epi->event.data, uevents);
+		if (!next) {
+			/* Not lost: it stays ready for the next wait. */
+			list_add(&epi->rdllink, &txlist);
+			__pm_stay_awake(epi->ws);
+			if (!res)
+				res = -EFAULT;
+			break;
+		}
+		uevents = next;
+		res++;
+
+		if (trace_iepoll_deliver_enabled()) {
+			u64 now = ktime_get_ns();
+
+			trace_iepoll_deliver(ep->id, epi->fd,
+					     (__force u32)revents,
+					     epi->event.data,
+					     epi->ready_ns ?
+					     now - epi->ready_ns : 0);
+		}
+		epi->ready_ns = 0;
+
+		switch (iepoll_after_delivery(epi->event.events)) {
+		case IEPOLL_AFTER_DISARM:
+			spin_lock_irq(&ep->lock);
+			epi->event.events &= IEPOLL_PRIVATE_BITS;
+			spin_unlock_irq(&ep->lock);
+			break;
+		case IEPOLL_AFTER_REQUEUE:
+			/*
+			 * ep->rdllist is ours until iepoll_done_scan():
+			 * callbacks use the overflow list meanwhile.
+			 */
+			list_add_tail(&epi->rdllink, &ep->rdllist);
+			__pm_stay_awake(epi->ws);
+			iepoll_stamp(epi);
+			requeued++;
+			break;
+		case IEPOLL_AFTER_DROP:
+			break;
+		}
+	}
+	carried = iepoll_done_scan(ep, &txlist, requeued);
+	if (res > 0)
+		ep->stats.delivered += res;
+	mutex_unlock(&ep->mtx);
+
+	trace_iepoll_send_events(ep->id, maxevents, res, requeued, carried);
+	if (closed)
+		iepoll_reap_kick(0);
+	return res;
+}
+
+static int iepoll_do_wait(struct iepoll *ep, struct epoll_event __user *events,
+			  int maxevents, s64 timeout_ns, bool *slept)
+{
+	ktime_t expires, *to = NULL;
+	bool timed_out = false;
+	wait_queue_entry_t wait;
+	u64 slack = 0;
+	bool eavail;
+	int res;
+
+	if (timeout_ns > 0) {
+		expires = ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+		to = &expires;
+		slack = current->timer_slack_ns;
+	} else if (timeout_ns == 0) {
+		timed_out = true;
+	}
+
+	eavail = iepoll_events_available(ep);
+	for (;;) {
+		if (eavail) {
+			res = iepoll_send_events(ep, events, maxevents);
+			if (res)
+				return res;
+		}
+		if (timed_out)
+			return 0;
+		if (signal_pending(current))
+			return -EINTR;
+
+		/*
+		 * Test and queue under ep->lock: a callback queues and wakes
+		 * under it too, so no wakeup can fall between the two.
+		 */
+		init_wait(&wait);
+		wait.func = autoremove_wake_function;
+		spin_lock_irq(&ep->lock);
+		__set_current_state(TASK_INTERRUPTIBLE);
+		eavail = iepoll_events_available(ep);
+		if (!eavail)
+			__add_wait_queue_exclusive(&ep->wq, &wait);
+		spin_unlock_irq(&ep->lock);
+
+		if (!eavail) {
+			*slept = true;
+			timed_out = !schedule_hrtimeout_range(to, slack,
+							      HRTIMER_MODE_ABS);
+		}
+		__set_current_state(TASK_RUNNING);
+
+		/*
+		 * Woken or not, look again; but a timeout with our entry still
+		 * queued means nobody woke us: there is nothing to report.
+		 */
+		eavail = true;
+		if (!list_empty_careful(&wait.entry)) {
+			spin_lock_irq(&ep->lock);
+			if (timed_out)
+				eavail = list_empty(&wait.entry);
+			__remove_wait_queue(&ep->wq, &wait);
+			spin_unlock_irq(&ep->lock);
+		}
+	}
+}
+
+/**
+ * iepoll_wait - epoll_pwait2() on an instance, without the signal mask
+ * @ep:         the instance
+ * @events:     the user's array
+ * @maxevents:  its length
+ * @timeout_ns: < 0 no limit, 0 no sleep, else the limit
+ *
+ * Return: events delivered, 0 on timeout, or a negative errno.
+ */
+int iepoll_wait(struct iepoll *ep, struct epoll_event __user *events,
+		int maxevents, s64 timeout_ns)
+{
+	bool slept = false;
+	int res;
+
+	if (maxevents <= 0 || maxevents > (int)IEPOLL_MAX_EVENTS)
+		return -EINVAL;
+	if (!access_ok(events, maxevents * sizeof(struct epoll_event)))
+		return -EFAULT;
+
+	trace_iepoll_wait_enter(ep->id, maxevents, timeout_ns);
+	atomic64_inc(&ep->stats.waits);
+
+	res = iepoll_do_wait(ep, events, maxevents, timeout_ns, &slept);
+
+	if (res == 0)
+		atomic64_inc(&ep->stats.timeouts);
+	else if (res == -EINTR)
+		atomic64_inc(&ep->stats.eintr);
+	trace_iepoll_wait_exit(ep->id, res, slept);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Instances                                                           */
+
+struct iepoll *iepoll_create(void)
+{
+	struct iepoll *ep;
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return ERR_PTR(-ENOMEM);
+
+	ep->user = iepoll_user_get(current_uid());
+	if (!ep->user) {
+		kfree(ep);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	mutex_init(&ep->mtx);
+	spin_lock_init(&ep->lock);
+	init_waitqueue_head(&ep->wq);
+	init_waitqueue_head(&ep->poll_wait);
+	INIT_LIST_HEAD(&ep->rdllist);
+	INIT_LIST_HEAD(&ep->children);
+	INIT_LIST_HEAD(&ep->parents);
+	ep->rbr = RB_ROOT_CACHED;
+	ep->ovflist = IEPOLL_UNACTIVE_PTR;
+	ep->id = (u32)atomic_inc_return(&iepoll_next_id);
+
+	mutex_lock(&iepoll_mutex);
+	list_add_tail(&ep->node, &iepoll_instances);
+	iepoll_ninstances++;
+	mutex_unlock(&iepoll_mutex);
+	return ep;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_create);
+
+void iepoll_attach_file(struct iepoll *ep, struct file *file)
+{
+	ep->file = file;
+	file->private_data = ep;
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_attach_file);
+
+static void iepoll_stats_add(struct iepoll_stats *sum,
+			     const struct iepoll_stats *st)
+{
+	sum->inserts += st->inserts;
+	sum->modifies += st->modifies;
+	sum->removes += st->removes;
+	sum->callbacks += st->callbacks;
+	sum->wakeups += st->wakeups;
+	sum->delivered += st->delivered;
+	sum->overflows += st->overflows;
+	sum->waits += st->waits;
+	sum->timeouts += st->timeouts;
+	sum->eintr += st->eintr;
+	sum->max_ready = max(sum->max_ready, st->max_ready);
+	sum->items += st->items;
+}
+
+/* Release of the instance file: the last reference is gone. */
+void iepoll_free(struct iepoll *ep)
+{
+	struct iepoll_stats st;
+	struct rb_node *rbp;
+
+	mutex_lock(&iepoll_mutex);
+	mutex_lock(&ep->mtx);
+	while ((rbp = rb_first_cached(&ep->rbr)) != NULL) {
+		iepoll_remove(ep, rb_entry(rbp, struct iepoll_item, rbn),
+			      IEPOLL_RM_RELEASE);
+		cond_resched();
+	}
+	mutex_unlock(&ep->mtx);
+
+	iepoll_get_stats(ep, &st);
+	iepoll_stats_add(&iepoll_retired, &st);
+	list_del(&ep->node);
+	iepoll_ninstances--;
+	mutex_unlock(&iepoll_mutex);
+
+	wakeup_source_unregister(ep->ws);
+	iepoll_user_put(ep->user);
+	mutex_destroy(&ep->mtx);
+	kfree(ep);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_free);
+
+void iepoll_get_stats(struct iepoll *ep, struct iepoll_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = ep->id;
+
+	mutex_lock(&ep->mtx);
+	spin_lock_irq(&ep->lock);
+	st->inserts = ep->stats.inserts;
+	st->modifies = ep->stats.modifies;
+	st->removes = ep->stats.removes;
+	st->callbacks = ep->stats.callbacks;
+	st->wakeups = ep->stats.wakeups;
+	st->delivered = ep->stats.delivered;
+	st->overflows = ep->stats.overflows;
+	st->max_ready = ep->stats.max_ready;
+	st->items = ep->stats.items;
+	spin_unlock_irq(&ep->lock);
+	mutex_unlock(&ep->mtx);
+
+	st->waits = atomic64_read(&ep->stats.waits);
+	st->timeouts = atomic64_read(&ep->stats.timeouts);
+	st->eintr = atomic64_read(&ep->stats.eintr);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_get_stats);
+
+/* Module-wide totals: closed instances plus the live ones. */
+void iepoll_get_totals(struct iepoll_stats *sum, unsigned long *instances)
+{
+	struct iepoll_stats st;
+	struct iepoll *ep;
+
+	mutex_lock(&iepoll_mutex);
+	*sum = iepoll_retired;
+	sum->items = 0;
+	list_for_each_entry(ep, &iepoll_instances, node) {
+		iepoll_get_stats(ep, &st);
+		iepoll_stats_add(sum, &st);
+	}
+	*instances = iepoll_ninstances;
+	mutex_unlock(&iepoll_mutex);
+}
+
+/* fdinfo: epoll's item lines, then iepoll's own. */
+void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
+{
+	struct iepoll_stats st;
+	struct rb_node *rbp;
+
+	mutex_lock(&ep->mtx);
+	for (rbp = rb_first_cached(&ep->rbr); rbp; rbp = rb_next(rbp)) {
+		struct iepoll_item *epi = rb_entry(rbp, struct iepoll_item, rbn);
+		struct inode *inode = file_inode(epi->file);
+
+		seq_printf(m, "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x\n",
+			   epi->fd, (__force u32)epi->event.events,
+			   (long long)epi->event.data,
+			   (long long)epi->file->f_pos,
+			   inode->i_ino, inode->i_sb->s_dev);
+		if (seq_has_overflowed(m))
+			break;
+	}
+	mutex_unlock(&ep->mtx);
+
+	iepoll_get_stats(ep, &st);
+	seq_printf(m, "iepoll-id:\t%u\n", st.id);
+	seq_printf(m, "iepoll-stats:\tinserts %llu modifies %llu removes %llu callbacks %llu wakeups %llu delivered %llu overflows %llu waits %llu timeouts %llu eintr %llu max_ready %llu items %llu\n",
+		   st.inserts, st.modifies, st.removes, st.callbacks,
+		   st.wakeups, st.delivered, st.overflows, st.waits,
+		   st.timeouts, st.eintr, st.max_ready, st.items);
+}
+
+/* ------------------------------------------------------------------ */
+/* The reaper of closed files                                          */
+
+static void iepoll_reap_fn(struct work_struct *work)
+{
+	struct iepoll_fwatch *fw;
+	bool more;
+	int bkt;
+
+	mutex_lock(&iepoll_mutex);
+
+	/*
+	 * Find a file nobody holds a descriptor of and remove its items, one
+	 * file at a time.  Its item list can no longer change behind our
+	 * back (see CLOSED FILES above), so it is walked without
+	 * iepoll_fwatch_lock; the last removal frees the fwatch.  One sweep
+	 * costs O(watched files) per file reaped.
+	 */
+	for (;;) {
+		struct iepoll_item *epi = NULL;
+		bool last;
+
+		spin_lock(&iepoll_fwatch_lock);
+		hash_for_each(iepoll_fwatch_table, bkt, fw, node) {
+			if (file_count(fw->file) <= 1) {
+				epi = list_first_entry(&fw->items,
+						       struct iepoll_item,
+						       fwlink);
+				break;
+			}
+		}
+		spin_unlock(&iepoll_fwatch_lock);
+		if (!epi)
+			break;
+
+		do {
+			struct iepoll *ep = epi->ep;
+			struct iepoll_item *next;
+
+			last = list_is_last(&epi->fwlink, &fw->items);
+			next = list_next_entry(epi, fwlink);
+			mutex_lock(&ep->mtx);
+			iepoll_remove(ep, epi, IEPOLL_RM_REAP);
+			mutex_unlock(&ep->mtx);
+			epi = next;
+			cond_resched();
+		} while (!last);
+	}
+
+	more = iepoll_nfwatch > 0;
+	mutex_unlock(&iepoll_mutex);
+
+	if (more)
+		queue_delayed_work(system_wq, &iepoll_reap_work,
+				   msecs_to_jiffies(max(1U, READ_ONCE(iepoll_reap_interval_ms))));
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void iepoll_reap_now(void)
+{
+	iepoll_reap_kick(0);
+	flush_delayed_work(&iepoll_reap_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_reap_now);
+#endif
+
+/* ------------------------------------------------------------------ */
+
+/* The numbers iepoll_trace.h prints events with. */
+static void __init iepoll_check_trace_flags(void)
+{
+	BUILD_BUG_ON((__force u32)EPOLLIN != 0x00000001);
+	BUILD_BUG_ON((__force u32)EPOLLPRI != 0x00000002);
+	BUILD_BUG_ON((__force u32)EPOLLOUT != 0x00000004);
+	BUILD_BUG_ON((__force u32)EPOLLERR != 0x00000008);
+	BUILD_BUG_ON((__force u32)EPOLLHUP != 0x00000010);
+	BUILD_BUG_ON((__force u32)EPOLLNVAL != 0x00000020);
+	BUILD_BUG_ON((__force u32)EPOLLRDNORM != 0x00000040);
+	BUILD_BUG_ON((__force u32)EPOLLRDBAND != 0x00000080);
+	BUILD_BUG_ON((__force u32)EPOLLWRNORM != 0x00000100);
+	BUILD_BUG_ON((__force u32)EPOLLWRBAND != 0x00000200);
+	BUILD_BUG_ON((__force u32)EPOLLMSG != 0x00000400);
+	BUILD_BUG_ON((__force u32)EPOLLRDHUP != 0x00002000);
+	BUILD_BUG_ON((__force u32)POLLFREE != 0x00004000);
+	BUILD_BUG_ON((__force u32)EPOLL_URING_WAKE != 0x08000000);
+	BUILD_BUG_ON((__force u32)EPOLLEXCLUSIVE != 0x10000000);
+	BUILD_BUG_ON((__force u32)EPOLLWAKEUP != 0x20000000);
+	BUILD_BUG_ON((__force u32)EPOLLONESHOT != 0x40000000);
+	BUILD_BUG_ON((__force u32)EPOLLET != 0x80000000);
+}
+
+int __init iepoll_core_init(void)
+{
+	struct sysinfo si;
+
+	iepoll_check_trace_flags();
+
+	if (!iepoll_max_user_watches) {
+		/* As epoll: 4% of low memory, in items. */
+		si_meminfo(&si);
+		iepoll_max_user_watches = (((si.totalram - si.totalhigh) / 25)
+					   << PAGE_SHIFT) /
+			(sizeof(struct iepoll_item) + sizeof(struct iepoll_pwq));
+	}
+
+	iepoll_item_cache = kmem_cache_create("iepoll_item",
+					      sizeof(struct iepoll_item), 0,
+					      SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT,
+					      NULL);
+	if (!iepoll_item_cache)
+		return -ENOMEM;
+
+	iepoll_pwq_cache = kmem_cache_create("iepoll_pwq",
+					     sizeof(struct iepoll_pwq), 0,
+					     SLAB_ACCOUNT, NULL);
+	if (!iepoll_pwq_cache) {
+		kmem_cache_destroy(iepoll_item_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void iepoll_core_exit(void)
+{
+	cancel_delayed_work_sync(&iepoll_reap_work);
+	kmem_cache_destroy(iepoll_pwq_cache);
+	kmem_cache_destroy(iepoll_item_cache);
+}
