@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One test body, two multiplexers: native epoll(7) and /dev/iepoll through
+ * tools/lib.  A fixture declares MUX_VARIANTS(name) and reaches the calls
+ * through variant->ops, so a divergence from epoll shows as a failing
+ * "iepoll" variant next to a passing "epoll" one.
+ */
+#ifndef _IEPOLL_SELFTESTS_MUX_H
+#define _IEPOLL_SELFTESTS_MUX_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "iepoll.h"
+
+struct mux_ops {
+	const char *name;
+	bool native;
+	int (*create1)(int flags);
+	int (*ctl)(int epfd, int op, int fd, struct epoll_event *event);
+	int (*wait)(int epfd, struct epoll_event *events, int maxevents,
+		    int timeout);
+	int (*pwait)(int epfd, struct epoll_event *events, int maxevents,
+		     int timeout, const sigset_t *sigmask);
+	int (*pwait2)(int epfd, struct epoll_event *events, int maxevents,
+		      const struct timespec *timeout, const sigset_t *sigmask);
+	/* epoll_pwait2(2) with every argument raw, sigsetsize included. */
+	int (*pwait_raw)(int epfd, void *events, int maxevents,
+			 long long timeout_ns, const void *sigmask,
+			 size_t sigsetsize);
+};
+
+extern const struct mux_ops mux_epoll;
+extern const struct mux_ops mux_iepoll;
+
+#define MUX_VARIANTS(fixture)						\
+	FIXTURE_VARIANT(fixture) {					\
+		const struct mux_ops *ops;				\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, epoll) {				\
+		.ops = &mux_epoll,					\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, iepoll) {				\
+		.ops = &mux_iepoll,					\
+	}
+
+/* Creates an instance or fails the test, saying why. */
+#define MUX_CREATE(ops) ({						\
+	int __ep = (ops)->create1(0);					\
+	if (__ep < 0)							\
+		TH_LOG("%s instance: expected an fd, got %s%s",		\
+		       (ops)->name, strerror(errno),			\
+		       mux_missing_hint(ops));				\
+	ASSERT_LE(0, __ep);						\
+	__ep;								\
+})
+
+#define MUX_ADD(ops, ep, fd, bits, udata) ({				\
+	struct epoll_event __e = { .events = (bits), .data.u64 = (udata) };\
+	int __r = (ops)->ctl(ep, EPOLL_CTL_ADD, fd, &__e);		\
+	if (__r)							\
+		TH_LOG("ADD fd %d events %#x: expected 0, got %s",	\
+		       fd, (unsigned int)(bits), strerror(errno));	\
+	ASSERT_EQ(0, __r);						\
+})
+
+/* Expects -1 with errno @err from the expression @call. */
+#define EXPECT_ERRNO(err, call) do {					\
+	int __r;							\
+	errno = 0;							\
+	__r = (call);							\
+	if (__r != -1 || errno != (err))				\
+		TH_LOG("%s: expected -1/%s, got %d/%s", #call,		\
+		       strerrorname_np(err), __r,			\
+		       errno ? strerrorname_np(errno) : "0");		\
+	EXPECT_EQ(-1, __r);						\
+	EXPECT_EQ(err, errno);						\
+} while (0)
+
+const char *mux_missing_hint(const struct mux_ops *ops);
+
+long long now_ns(void);
+pid_t mux_gettid(void);
+int task_wait_sleeping(pid_t tid, int timeout_ms);
+bool in_guest(void);
+int install_handler(int sig, int flags);
+int drop_capability(int cap);
+int read_long(const char *path, long *val);
+int write_long(const char *path, long val);
+
+struct fdinfo_item {
+	int tfd;
+	unsigned int events;
+	unsigned long long data;
+	long long pos;
+	unsigned long ino;
+	unsigned int sdev;
+};
+
+/* Parses the tfd lines of /proc/<pid>/fdinfo/<fd>; -1 with errno. */
+int fdinfo_items(pid_t pid, int fd, struct fdinfo_item *items, int max);
+
+#endif /* _IEPOLL_SELFTESTS_MUX_H */
