@@ -1212,6 +1212,25 @@ static int iepoll_send_events(struct iepoll *ep,
 	return res;
 }
 
+/*
+ * As eventpoll's ep_autoremove_wake_function(): leave ep->wq on every
+ * wakeup, even one that finds the task already running (its timeout fired,
+ * or a signal woke it).  autoremove_wake_function() would leave such an
+ * entry queued, so the waiter, seeing itself still queued after a timeout,
+ * would return 0 although this wakeup chose it - and an EPOLLEXCLUSIVE
+ * callback, which stops at the first instance with a waiter queued, would
+ * then have woken nobody.
+ */
+static int iepoll_autoremove_wake(struct wait_queue_entry *wq_entry,
+				  unsigned int mode, int sync, void *key)
+{
+	int ret = default_wake_function(wq_entry, mode, sync, key);
+
+	/* pairs with list_empty_careful() in iepoll_do_wait() */
+	list_del_init_careful(&wq_entry->entry);
+	return ret;
+}
+
 static int iepoll_do_wait(struct iepoll *ep, struct epoll_event __user *events,
 			  int maxevents, s64 timeout_ns, bool *slept)
 {
@@ -1247,7 +1266,7 @@ static int iepoll_do_wait(struct iepoll *ep, struct epoll_event __user *events,
 		 * under it too, so no wakeup can fall between the two.
 		 */
 		init_wait(&wait);
-		wait.func = autoremove_wake_function;
+		wait.func = iepoll_autoremove_wake;
 		spin_lock_irq(&ep->lock);
 		__set_current_state(TASK_INTERRUPTIBLE);
 		eavail = iepoll_events_available(ep);
