@@ -252,6 +252,14 @@ static void iepoll_reap_kick(unsigned long delay)
 	mod_delayed_work(system_wq, &iepoll_reap_work, delay);
 }
 
+/* Reap closed files now and wait for it; with no iepoll lock held. */
+VISIBLE_IF_KUNIT void iepoll_reap_now(void)
+{
+	iepoll_reap_kick(0);
+	flush_delayed_work(&iepoll_reap_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_reap_now);
+
 static struct iepoll_fwatch *iepoll_fwatch_lookup(const struct file *file)
 {
 	struct iepoll_fwatch *fw;
@@ -495,34 +503,36 @@ static bool iepoll_queue_ready(struct iepoll *ep, struct iepoll_item *epi)
 /*
  * Take the whole ready list for a transfer.  From here until
  * iepoll_done_scan() callbacks chain ready items on ep->ovflist.
+ * Returns the number of items taken.
  */
-static void iepoll_start_scan(struct iepoll *ep, struct list_head *txlist)
+static unsigned int iepoll_start_scan(struct iepoll *ep,
+				      struct list_head *txlist)
 {
+	unsigned int taken;
+
 	lockdep_assert_held(&ep->mtx);
 
 	spin_lock_irq(&ep->lock);
 	list_splice_init(&ep->rdllist, txlist);
+	taken = ep->nready;
 	ep->nready = 0;
 	WRITE_ONCE(ep->ovflist, NULL);
 	spin_unlock_irq(&ep->lock);
+	return taken;
 }
 
 /*
- * End a transfer: items made ready meanwhile go to the front of the ready
- * list, then what the transfer did not deliver, then the level-triggered
- * items it put back (already on ep->rdllist, @requeued of them).  Returns
- * the number of items carried back from the overflow list.
+ * End a transfer.  The ready list becomes: what the transfer did not take
+ * off @txlist (@left items), then the items callbacks made ready meanwhile,
+ * then the level-triggered items it put back (already on ep->rdllist,
+ * @requeued of them), so that delivery rotates.  Returns the number of
+ * items carried back from the overflow list.
  */
 static int iepoll_done_scan(struct iepoll *ep, struct list_head *txlist,
-			    int requeued)
+			    unsigned int left, int requeued)
 {
 	struct iepoll_item *epi, *nepi;
-	unsigned int left = 0;
 	int carried = 0;
-	struct list_head *pos;
-
-	list_for_each(pos, txlist)
-		left++;
 
 	spin_lock_irq(&ep->lock);
 	for (nepi = READ_ONCE(ep->ovflist); (epi = nepi) != NULL;
@@ -755,13 +765,14 @@ static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
 	struct iepoll_item *epi, *tmp;
 	LIST_HEAD(txlist);
 	__poll_t res = 0;
+	unsigned int left;
 	poll_table pt;
 
 	init_poll_funcptr(&pt, NULL);
 	poll_wait(file, &ep->poll_wait, wait);
 
 	mutex_lock_nested(&ep->mtx, depth);
-	iepoll_start_scan(ep, &txlist);
+	left = iepoll_start_scan(ep, &txlist);
 	list_for_each_entry_safe(epi, tmp, &txlist, rdllink) {
 		if (!iepoll_item_closed(epi) &&
 		    iepoll_item_poll(epi, &pt, depth + 1)) {
@@ -770,8 +781,9 @@ static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
 		}
 		__pm_relax(epi->ws);
 		list_del_init(&epi->rdllink);
+		left--;
 	}
-	iepoll_done_scan(ep, &txlist, 0);
+	iepoll_done_scan(ep, &txlist, left, 0);
 	mutex_unlock(&ep->mtx);
 
 	return res;
@@ -1060,6 +1072,16 @@ int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 		return err;
 
 	/*
+	 * epoll gives a watch back with the last close of its file; here the
+	 * reaper does.  At the limit, run it now (no lock held), so that a
+	 * close followed by an ADD does not fail with ENOSPC.
+	 */
+	if (op == EPOLL_CTL_ADD &&
+	    atomic_long_read(&ep->user->watches) >=
+	    (long)READ_ONCE(iepoll_max_user_watches))
+		iepoll_reap_now();
+
+	/*
 	 * Links between instances change only under iepoll_mutex, so that
 	 * loops and overlong chains cannot be built by concurrent ADDs.
 	 */
@@ -1123,6 +1145,7 @@ static int iepoll_send_events(struct iepoll *ep,
 	int res = 0, requeued = 0, carried;
 	bool closed = false;
 	LIST_HEAD(txlist);
+	unsigned int left;
 	poll_table pt;
 
 	if (fatal_signal_pending(current))
@@ -1131,7 +1154,7 @@ static int iepoll_send_events(struct iepoll *ep,
 	init_poll_funcptr(&pt, NULL);
 
 	mutex_lock(&ep->mtx);
-	iepoll_start_scan(ep, &txlist);
+	left = iepoll_start_scan(ep, &txlist);
 
 	list_for_each_entry_safe(epi, tmp, &txlist, rdllink) {
 		struct epoll_event __user *next;
@@ -1148,6 +1171,7 @@ static int iepoll_send_events(struct iepoll *ep,
 		}
 
 		list_del_init(&epi->rdllink);
+		left--;
 
 		if (iepoll_item_closed(epi)) {
 			closed = true;
@@ -1162,6 +1186,7 @@ static int iepoll_send_events(struct iepoll *ep,
 		if (!next) {
 			/* Not lost: it stays ready for the next wait. */
 			list_add(&epi->rdllink, &txlist);
+			left++;
 			__pm_stay_awake(epi->ws);
 			if (!res)
 				res = -EFAULT;
@@ -1201,7 +1226,7 @@ static int iepoll_send_events(struct iepoll *ep,
 			break;
 		}
 	}
-	carried = iepoll_done_scan(ep, &txlist, requeued);
+	carried = iepoll_done_scan(ep, &txlist, left, requeued);
 	if (res > 0)
 		ep->stats.delivered += res;
 	mutex_unlock(&ep->mtx);
@@ -1493,36 +1518,36 @@ void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 
 static void iepoll_reap_fn(struct work_struct *work)
 {
-	struct iepoll_fwatch *fw;
+	struct iepoll_fwatch *fw, *fwnext;
+	struct hlist_node *tmp;
+	LIST_HEAD(dead);
 	bool more;
 	int bkt;
 
 	mutex_lock(&iepoll_mutex);
 
 	/*
-	 * Find a file nobody holds a descriptor of and remove its items, one
-	 * file at a time.  Its item list can no longer change behind our
-	 * back (see CLOSED FILES above), so it is walked without
-	 * iepoll_fwatch_lock; the last removal frees the fwatch.  One sweep
-	 * costs O(watched files) per file reaped.
+	 * One pass over the watched files collects those nobody holds a
+	 * descriptor of; they leave the table, as no ADD can look them up
+	 * again.  Their item lists can no longer change behind our back (see
+	 * CLOSED FILES above), so they are walked without iepoll_fwatch_lock;
+	 * the last removal of a file frees its fwatch.
 	 */
-	for (;;) {
-		struct iepoll_item *epi = NULL;
+	spin_lock(&iepoll_fwatch_lock);
+	hash_for_each_safe(iepoll_fwatch_table, bkt, tmp, fw, node) {
+		if (file_count(fw->file) <= 1) {
+			hash_del(&fw->node);
+			list_add_tail(&fw->dead, &dead);
+		}
+	}
+	spin_unlock(&iepoll_fwatch_lock);
+
+	list_for_each_entry_safe(fw, fwnext, &dead, dead) {
+		struct iepoll_item *epi;
 		bool last;
 
-		spin_lock(&iepoll_fwatch_lock);
-		hash_for_each(iepoll_fwatch_table, bkt, fw, node) {
-			if (file_count(fw->file) <= 1) {
-				epi = list_first_entry(&fw->items,
-						       struct iepoll_item,
-						       fwlink);
-				break;
-			}
-		}
-		spin_unlock(&iepoll_fwatch_lock);
-		if (!epi)
-			break;
-
+		list_del(&fw->dead);
+		epi = list_first_entry(&fw->items, struct iepoll_item, fwlink);
 		do {
 			struct iepoll *ep = epi->ep;
 			struct iepoll_item *next;
@@ -1537,22 +1562,16 @@ static void iepoll_reap_fn(struct work_struct *work)
 		} while (!last);
 	}
 
-	more = iepoll_nfwatch > 0;
 	mutex_unlock(&iepoll_mutex);
+
+	spin_lock(&iepoll_fwatch_lock);
+	more = iepoll_nfwatch > 0;
+	spin_unlock(&iepoll_fwatch_lock);
 
 	if (more)
 		queue_delayed_work(system_wq, &iepoll_reap_work,
 				   msecs_to_jiffies(max(1U, READ_ONCE(iepoll_reap_interval_ms))));
 }
-
-#if IS_ENABLED(CONFIG_KUNIT)
-void iepoll_reap_now(void)
-{
-	iepoll_reap_kick(0);
-	flush_delayed_work(&iepoll_reap_work);
-}
-EXPORT_SYMBOL_IF_KUNIT(iepoll_reap_now);
-#endif
 
 /* ------------------------------------------------------------------ */
 

@@ -84,6 +84,7 @@ struct iepoll_user {
 /**
  * struct iepoll_fwatch - one watched file, shared by every item on it
  * @node:  link in the file hash, under iepoll_fwatch_lock
+ * @dead:  link in the reaper's list once no descriptor of @file is left
  * @file:  the watched file; the fwatch holds the one reference iepoll has
  * @items: the items watching @file, in any instance (iepoll_item.fwlink)
  *
@@ -94,6 +95,7 @@ struct iepoll_user {
  */
 struct iepoll_fwatch {
 	struct hlist_node node;
+	struct list_head dead;
 	struct file *file;
 	struct list_head items;
 };
