@@ -655,18 +655,18 @@ static int iepoll_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	pwake = waitqueue_active(&ep->poll_wait);
 
 out_unlock:
-	spin_unlock_irqrestore(&ep->lock, flags);
-
-	if (pwake)
-		iepoll_poll_safewake(ep, epi, pollflags & EPOLL_URING_WAKE);
-
 	if (!exclusive)
 		ewake = 1;
 	else
 		woke = ewake;
 
+	/* Before the lock goes: a woken waiter's events must follow it. */
 	trace_iepoll_callback(ep->id, epi->fd, (__force u32)pollflags,
 			      outcome, exclusive, woke);
+	spin_unlock_irqrestore(&ep->lock, flags);
+
+	if (pwake)
+		iepoll_poll_safewake(ep, epi, pollflags & EPOLL_URING_WAKE);
 
 	if (pollflags & POLLFREE) {
 		/*
@@ -781,6 +781,7 @@ static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
 		}
 		__pm_relax(epi->ws);
 		list_del_init(&epi->rdllink);
+		epi->ready_ns = 0;
 		left--;
 	}
 	iepoll_done_scan(ep, &txlist, left, 0);
@@ -1179,8 +1180,11 @@ static int iepoll_send_events(struct iepoll *ep,
 		}
 
 		revents = iepoll_item_poll(epi, &pt, 1);
-		if (!revents)
+		if (!revents) {
+			/* Dropped unreported: its readiness ended here. */
+			epi->ready_ns = 0;
 			continue;
+		}
 
 		next = epoll_put_uevent(revents, epi->event.data, uevents);
 		if (!next) {
