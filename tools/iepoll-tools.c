@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the iepoll tools and the trace selftests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "iepoll-tools.h"
+
+static const char * const tracefs_roots[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+int tfs_create(struct tfs *t, const char *name)
+{
+	char path[128];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tracefs_roots); i++) {
+		snprintf(path, sizeof(path), "%s/instances", tracefs_roots[i]);
+		if (!stat(path, &st))
+			break;
+	}
+	if (i == ARRAY_SIZE(tracefs_roots)) {
+		fprintf(stderr, "tracefs is not mounted (no %s/instances)\n",
+			tracefs_roots[0]);
+		return -ENOENT;
+	}
+	snprintf(t->dir, sizeof(t->dir), "%s/%s", path, name);
+	rmdir(t->dir);
+	if (mkdir(t->dir, 0700)) {
+		int err = errno;
+
+		fprintf(stderr, "mkdir %s: %s\n", t->dir, strerror(err));
+		t->dir[0] = '\0';
+		return -err;
+	}
+	return 0;
+}
+
+void tfs_remove(struct tfs *t)
+{
+	if (!t->dir[0])
+		return;
+	tfs_write(t, "events/enable", "0");
+	/* The caller removes its triggers first: they keep the instance busy. */
+	if (rmdir(t->dir))
+		fprintf(stderr, "rmdir %s: %s\n", t->dir, strerror(errno));
+	t->dir[0] = '\0';
+}
+
+static int tfs_put(const struct tfs *t, const char *rel, const char *val,
+		   int flags)
+{
+	char path[512];
+	size_t len = strlen(val);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, rel);
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	if (write(fd, val, len) != (ssize_t)len) {
+		err = -errno;
+		fprintf(stderr, "write '%s' to %s: %s\n", val, path,
+			strerror(errno));
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * No O_TRUNC, as the shell's ">>": truncating a trigger file removes its
+ * other triggers, and set_event would lose its other events.
+ */
+int tfs_write(const struct tfs *t, const char *rel, const char *val)
+{
+	return tfs_put(t, rel, val, O_APPEND);
+}
+
+char *tfs_read(const struct tfs *t, const char *rel)
+{
+	size_t len = 0, cap = 65536;
+	char path[512], *buf;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, rel);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		if (cap - len < 4096) {
+			char *nbuf = realloc(buf, cap * 2);
+
+			if (!nbuf) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			fprintf(stderr, "read %s: %s\n", path, strerror(errno));
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (!n) {
+			buf[len] = '\0';
+			break;
+		}
+		len += n;
+	}
+	close(fd);
+	return buf;
+}
+
+int tfs_clear(const struct tfs *t)
+{
+	return tfs_put(t, "trace", "", O_TRUNC);
+}
+
+int tfs_iepoll_events(const struct tfs *t, bool on)
+{
+	return tfs_write(t, "events/iepoll/enable", on ? "1" : "0");
+}
+
+/*
+ * Fields of an iepoll event are "key value" pairs separated by single
+ * spaces; a value is never empty except for an empty flag mask, which shows
+ * as two spaces in a row, so the split must not merge separators.
+ */
+static int tev_parse_fields(struct tev *e, char *s)
+{
+	char *key, *val;
+
+	e->nfields = 0;
+	while (s && *s) {
+		if (e->nfields == TEV_MAX_FIELDS)
+			return -1;
+		key = strsep(&s, " ");
+		val = s ? strsep(&s, " ") : NULL;
+		if (!val)
+			return -1;
+		snprintf(e->f[e->nfields].key, sizeof(e->f[0].key), "%s", key);
+		snprintf(e->f[e->nfields].val, sizeof(e->f[0].val), "%s", val);
+		e->nfields++;
+	}
+	return 0;
+}
+
+int tev_parse(char *buf, struct tev *ev, int max)
+{
+	char *line, *name, *end;
+	int n = 0;
+
+	while ((line = strsep(&buf, "\n"))) {
+		if (line[0] == '#' || !line[0])
+			continue;
+		name = strstr(line, ": iepoll_");
+		if (!name)
+			continue;
+		if (n == max)
+			return -1;
+		name += 2;
+		end = strstr(name, ": ");
+		if (!end || end - name >= (long)sizeof(ev[n].name))
+			return -1;
+		memcpy(ev[n].name, name, end - name);
+		ev[n].name[end - name] = '\0';
+		ev[n].line = line;
+		/* The fields are parsed from a copy: @line stays printable. */
+		end = strdup(end + 2);
+		if (!end)
+			return -1;
+		if (tev_parse_fields(&ev[n], end)) {
+			free(end);
+			return -1;
+		}
+		free(end);
+		n++;
+	}
+	return n;
+}
+
+const char *tev_get(const struct tev *e, const char *key)
+{
+	int i;
+
+	for (i = 0; i < e->nfields; i++)
+		if (!strcmp(e->f[i].key, key))
+			return e->f[i].val;
+	return NULL;
+}
+
+long long tev_num(const struct tev *e, const char *key)
+{
+	const char *v = tev_get(e, key);
+
+	return v ? strtoll(v, NULL, 0) : 0;
+}
+
+int iep_ctl(int iep, int op, int fd, u32 events, u64 data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return iepoll_ctl(iep, op, fd, &ev);
+}
+
+int iep_wait(int iep, struct epoll_event *ev, int maxevents, int64_t timeout_ns)
+{
+	struct timespec ts = {
+		.tv_sec = timeout_ns / 1000000000,
+		.tv_nsec = timeout_ns % 1000000000,
+	};
+
+	return iepoll_pwait2(iep, ev, maxevents, timeout_ns < 0 ? NULL : &ts,
+			     NULL);
+}
+
+/*
+ * fdinfo has "iepoll-id:\tN" on a line of its own and the counters on one
+ * line, "iepoll-stats:\tinserts N modifies N ...".
+ */
+long long fdinfo_get(int fd, const char *key)
+{
+	char path[64], line[512], *tok, *s;
+	size_t klen = strlen(key);
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (val < 0 && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			val = strtoll(line + klen + 1, NULL, 0);
+		} else if (!strncmp(line, "iepoll-stats:", 13)) {
+			s = line + 13;
+			while ((tok = strsep(&s, " \t\n"))) {
+				if (!strcmp(tok, key) && s) {
+					val = strtoll(s, NULL, 0);
+					break;
+				}
+			}
+		}
+	}
+	fclose(f);
+	return val;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the iepoll tools (iepoll-demo, iepoll-bench) and the
+ * trace selftests: a private tracefs instance, trace line parsing, and thin
+ * wrappers around the /dev/iepoll ioctls.
+ */
+#ifndef IEPOLL_TOOLS_H
+#define IEPOLL_TOOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <linux/iepoll.h>
+
+#include "lib/iepoll.h"
+
+/* The kernel's names, as tools/include has them. */
+typedef __u32 u32;
+typedef __u64 u64;
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A tracefs instance (a directory under instances/) owned by one program. */
+struct tfs {
+	char dir[256];
+};
+
+/*
+ * Create tracefs instance @name (removing a stale one first).  Returns 0, or
+ * -errno with a message on stderr.  tfs_remove() rmdirs it again.
+ */
+int tfs_create(struct tfs *t, const char *name);
+void tfs_remove(struct tfs *t);
+/* Write @val to the instance file @rel ("events/iepoll/enable", ...). */
+int tfs_write(const struct tfs *t, const char *rel, const char *val);
+/* Read the whole instance file @rel; the result is malloc()ed, NULL on error. */
+char *tfs_read(const struct tfs *t, const char *rel);
+/* Empty the instance's ring buffer. */
+int tfs_clear(const struct tfs *t);
+/* Enable (1) or disable (0) every event of TRACE_SYSTEM iepoll. */
+int tfs_iepoll_events(const struct tfs *t, bool on);
+
+/* One parsed trace line: "comm-pid [cpu] flags ts: name: key value ..." */
+#define TEV_MAX_FIELDS	12
+struct tev {
+	char name[32];
+	int nfields;
+	struct {
+		char key[24];
+		char val[64];
+	} f[TEV_MAX_FIELDS];
+	const char *line;	/* points into the buffer given to tev_parse() */
+};
+
+/*
+ * Parse the iepoll events of a trace buffer dump (the instance's "trace"
+ * file).  Lines of other systems and comments are skipped.  Returns the
+ * number of events stored in @ev (at most @max), or -1 if the buffer is
+ * malformed.  @buf is modified (lines are NUL-terminated).
+ */
+int tev_parse(char *buf, struct tev *ev, int max);
+/* The value of field @key, or NULL. */
+const char *tev_get(const struct tev *e, const char *key);
+/* The value of field @key as a number (0 if absent; see tev_get()). */
+long long tev_num(const struct tev *e, const char *key);
+
+/*
+ * Shorthands for tools/lib's iepoll_ctl() and iepoll_pwait2(): the event
+ * and the timeout (ns, < 0 without limit) as plain values.
+ */
+int iep_ctl(int iep, int op, int fd, u32 events, u64 data);
+int iep_wait(int iep, struct epoll_event *ev, int maxevents, int64_t timeout_ns);
+/* Field @key of /proc/self/fdinfo/@fd ("iepoll-id", "inserts", ...), or -1. */
+long long fdinfo_get(int fd, const char *key);
+
+#endif /* IEPOLL_TOOLS_H */
