@@ -1,0 +1,221 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The iepoll trace selftests, run as root in the guest with the module
+# loaded (scripts/vm -- selftests/trace/run.sh).  Prints KTAP and ends with
+# the kselftest Totals line; exits non-zero if a test failed.
+#
+# trace_check (built on the host: make -C selftests/trace) checks the event
+# sequence, the hist trigger and the statistics; the host's trace-cmd, perf
+# and bpftrace each record or count the events of trace_check's scenario.
+
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+check=$here/trace_check
+tmp=$(mktemp -d /tmp/iepoll-trace.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# The scenario's events, as trace_check scenario produces them.
+want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_enter=3 wait_exit=3"
+events="insert modify remove callback send_events deliver wait_enter wait_exit"
+
+tests=(sequence closed sleep latency0 hist stats trace-cmd perf-stat perf-record bpftrace)
+n=0 pass=0 fail=0 skip=0
+
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+
+# Print a file as TAP diagnostics.
+diag() {
+	sed -e 's/^# //' -e 's/^/# /' "$1"
+}
+
+# result RC NAME OUTPUT: report one test (rc 0 pass, 4 skip, else fail).
+result() {
+	local rc=$1 name=$2 out=$3 reason
+
+	n=$((n + 1))
+	diag "$out"
+	if [ "$rc" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "ok $n $name"
+	elif [ "$rc" -eq 4 ]; then
+		reason=$(sed -n 's/^SKIP: //p' "$out" | tail -n 1)
+		if [ -z "$reason" ]; then
+			fail=$((fail + 1))
+			echo "not ok $n $name # skipped without a reason"
+			return
+		fi
+		skip=$((skip + 1))
+		echo "ok $n $name # SKIP $reason"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n $name"
+	fi
+}
+
+# count_events FILE ID: the scenario's events of instance ID in a text dump
+# (trace-cmd report, perf script), as "insert=1 modify=1 ...".
+count_events() {
+	local e c out=""
+
+	for e in $events; do
+		c=$(grep -cE "iepoll_$e: +id $2 " "$1" || true)
+		out="$out $e=$c"
+	done
+	echo "${out# }"
+}
+
+# The instance id printed by "trace_check scenario".
+scenario_id() {
+	sed -n 's/^instance \([0-9]*\):.*/\1/p' "$1" | head -n 1
+}
+
+# compare NAME GOT: a tool's counts against the scenario's.
+compare() {
+	echo "# $1 counted: $2"
+	echo "# expected:   $want_counts"
+	[ "$2" = "$want_counts" ]
+}
+
+# check_dump TOOL FILE ID: a tool's text dump (libtraceevent formats the
+# lines of trace-cmd report and perf script from the events' format files).
+check_dump() {
+	grep "iepoll_" "$2" | head -n 20
+	if grep -q "FAILED TO PARSE" "$2"; then
+		echo "$1 could not parse an event's format"
+		return 1
+	fi
+	compare "$1" "$(count_events "$2" "$3")"
+}
+
+# Is TOOL on the host (visible through the guest's root)?
+need() {
+	if ! command -v "$1" >/dev/null 2>&1; then
+		echo "SKIP: $1 is not installed on the host (Debian package $2)"
+		return 4
+	fi
+}
+
+# Runs in a subshell: its output goes to the test's file.
+t_trace_cmd() {
+	local id
+
+	need trace-cmd trace-cmd || return
+	trace-cmd record -q -C global -e iepoll -o "$tmp/trace.dat" \
+		"$check" scenario >"$tmp/tc-record" 2>&1 ||
+		{ cat "$tmp/tc-record"; return 1; }
+	id=$(scenario_id "$tmp/tc-record")
+	trace-cmd report -i "$tmp/trace.dat" >"$tmp/tc-report" 2>&1 ||
+		{ cat "$tmp/tc-report"; return 1; }
+	echo "trace-cmd record -C global -e iepoll -- trace_check scenario (instance $id); trace-cmd report:"
+	check_dump trace-cmd "$tmp/tc-report" "$id"
+}
+
+t_perf_stat() {
+	local e list="" got="" c
+
+	need perf linux-perf || return
+	for e in $events; do
+		list="$list${list:+,}iepoll:iepoll_$e"
+	done
+	# -a: the REAP removal runs in the reaper's kworker, not in the task.
+	perf stat -a -x, -e "$list" -o "$tmp/stat" "$check" scenario \
+		>"$tmp/stat-out" 2>&1 || { cat "$tmp/stat-out"; return 1; }
+	echo "perf stat -a -x, -e iepoll:... -- trace_check scenario:"
+	grep iepoll "$tmp/stat"
+	for e in $events; do
+		c=$(awk -F, -v ev="iepoll:iepoll_$e" '$3 == ev { print $1 }' "$tmp/stat")
+		got="$got $e=${c:-none}"
+	done
+	compare "perf stat" "${got# }"
+}
+
+t_perf_record() {
+	local id
+
+	need perf linux-perf || return
+	perf record -N -a -e 'iepoll:*' -o "$tmp/perf.data" "$check" scenario \
+		>"$tmp/rec-out" 2>&1 || { cat "$tmp/rec-out"; return 1; }
+	id=$(scenario_id "$tmp/rec-out")
+	perf script -i "$tmp/perf.data" >"$tmp/script" 2>"$tmp/script-err" ||
+		{ cat "$tmp/script-err"; return 1; }
+	echo "perf record -a -e 'iepoll:*' -- trace_check scenario (instance $id); perf script:"
+	check_dump "perf script" "$tmp/script" "$id"
+}
+
+# bpftrace reads a module's tracepoint fields through clang and the kernel
+# headers (the module has no BTF: Debian's headers carry no vmlinux).
+# Debian splits them in an -amd64 (build) and a -common (source) tree;
+# where the "source" link is missing, the -common tree is its sibling.
+bpftrace_headers() {
+	local rel build src
+
+	rel=$(uname -r)
+	build=$(readlink -f "/lib/modules/$rel/build" 2>/dev/null) || build=
+	src=$(readlink -f "/lib/modules/$rel/source" 2>/dev/null) || src=
+	[ -f "$src/include/linux/kconfig.h" ] || src=${build%-*}-common
+	if [ ! -d "$build/include" ] || [ ! -f "$src/include/linux/kconfig.h" ]; then
+		echo "SKIP: bpftrace needs the kernel headers of $rel for the module's tracepoints (no BTF), none under /lib/modules/$rel/build"
+		return 4
+	fi
+	export BPFTRACE_KERNEL_BUILD=$build BPFTRACE_KERNEL_SOURCE=$src
+	echo "BPFTRACE_KERNEL_BUILD=$build"
+	echo "BPFTRACE_KERNEL_SOURCE=$src"
+}
+
+t_bpftrace() {
+	local id e c got=""
+
+	need bpftrace bpftrace || return
+	bpftrace_headers || return
+	# The maps are printed when the command given with -c exits.
+	bpftrace -e '
+		tracepoint:iepoll:* { @[probe] = count(); }
+		tracepoint:iepoll:iepoll_deliver {
+			@deliver[args->id, args->fd, args->data] = count();
+			@latency_ns = hist(args->latency_ns);
+		}' -c "$check scenario" >"$tmp/bt" 2>&1 ||
+		{ cat "$tmp/bt"; return 1; }
+	cat "$tmp/bt"
+	id=$(scenario_id "$tmp/bt")
+	for e in $events; do
+		c=$(sed -n "s/^@\[tracepoint:iepoll:iepoll_$e\]: //p" "$tmp/bt")
+		got="$got $e=${c:-0}"
+	done
+	compare bpftrace "${got# }" || return 1
+	# args-> reads the fields: the two deliveries of this instance, data
+	# 0x1111 and 0x2222 (4369 and 8738).
+	if ! grep -qE "^@deliver\[$id, [0-9]+, 4369\]: 1$" "$tmp/bt" ||
+	   ! grep -qE "^@deliver\[$id, [0-9]+, 8738\]: 1$" "$tmp/bt"; then
+		echo "@deliver does not show instance $id's two deliveries"
+		return 1
+	fi
+}
+
+if [ ! -x "$check" ]; then
+	echo "# $check is missing: build it on the host with make -C selftests/trace"
+	for t in "${tests[@]}"; do
+		n=$((n + 1))
+		echo "not ok $n $t # trace_check not built"
+	done
+	echo "# Totals: pass:0 fail:$n xfail:0 xpass:0 skip:0 error:0"
+	exit 1
+fi
+
+for t in "${tests[@]}"; do
+	out="$tmp/out.$t"
+	rc=0
+	case $t in
+	trace-cmd)	(t_trace_cmd) >"$out" 2>&1 || rc=$? ;;
+	perf-stat)	(t_perf_stat) >"$out" 2>&1 || rc=$? ;;
+	perf-record)	(t_perf_record) >"$out" 2>&1 || rc=$? ;;
+	bpftrace)	(t_bpftrace) >"$out" 2>&1 || rc=$? ;;
+	*)		"$check" "$t" >"$out" 2>&1 || rc=$? ;;
+	esac
+	result "$rc" "$t" "$out"
+done
+
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,874 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace_check - the iepoll trace events, the hist trigger and the statistics,
+ * checked against scripted scenarios.  One test per invocation:
+ *
+ *   trace_check scenario   run the scenario of issue 4 with no tracing set
+ *                          up (the workload of trace-cmd, perf, bpftrace)
+ *   trace_check sequence   the scenario's exact event sequence and fields
+ *   trace_check closed     a closed, ready file is not delivered; reaped
+ *   trace_check sleep      a sleeping waiter woken by a callback
+ *   trace_check latency0   latency_ns is 0 when readiness was not stamped
+ *   trace_check hist       hist triggers on iepoll_deliver
+ *   trace_check stats      IEPOLL_IOC_STATS and fdinfo after the scenario
+ *
+ * Diagnostics go to stdout as "# " lines; the exit status is 0 (pass),
+ * 1 (fail) or 4 (skip, after a "SKIP: reason" line).  run.sh turns these
+ * into TAP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "iepoll-tools.h"
+
+#define KSFT_PASS	0
+#define KSFT_FAIL	1
+#define KSFT_SKIP	4
+
+#define MAX_EVENTS	256
+#define NSEC_PER_MSEC	1000000LL
+
+static struct tfs tfs;
+static char trigger_off[2][256];
+
+static void cleanup(void)
+{
+	int i;
+
+	if (!tfs.dir[0])
+		return;
+	for (i = 0; i < 2; i++)
+		if (trigger_off[i][0])
+			tfs_write(&tfs, "events/iepoll/iepoll_deliver/trigger",
+				  trigger_off[i]);
+	tfs_remove(&tfs);
+}
+
+/* Interrupted: exit() still runs cleanup(), which matters for the trigger. */
+static void on_signal(int sig)
+{
+	exit(128 + sig);
+}
+
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("# ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+}
+
+static void fail_errno(const char *what)
+{
+	msg("%s: %s", what, strerror(errno));
+	exit(KSFT_FAIL);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static unsigned long ino_of(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		fail_errno("fstat");
+	return st.st_ino;
+}
+
+static u32 instance_id(int iep)
+{
+	struct iepoll_stats st;
+
+	if (iepoll_get_stats(iep, &st))
+		fail_errno("IEPOLL_IOC_STATS");
+	return st.id;
+}
+
+static void put(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		fail_errno("write");
+}
+
+static void ctl(int iep, int op, int fd, u32 events, u64 data)
+{
+	if (iep_ctl(iep, op, fd, events, data))
+		fail_errno("IEPOLL_IOC_CTL");
+}
+
+static int wait_for(int iep, int maxevents, int64_t timeout_ns)
+{
+	struct epoll_event ev[8];
+	int n = iep_wait(iep, ev, maxevents, timeout_ns);
+
+	if (n < 0)
+		fail_errno("IEPOLL_IOC_WAIT");
+	return n;
+}
+
+/* The reaper's interval, from the module parameter (100 ms if unreadable). */
+static long reaper_ms(void)
+{
+	FILE *f = fopen("/sys/module/iepoll/parameters/reap_interval_ms", "re");
+	long ms = 100;
+
+	if (f) {
+		if (fscanf(f, "%ld", &ms) != 1)
+			ms = 100;
+		fclose(f);
+	}
+	return ms;
+}
+
+/*
+ * Poll the instance's item count until it is @items, for at most ten reaper
+ * intervals plus a second.  Returns the time it took in ms, or -1.
+ */
+static long wait_items(int iep, u64 items)
+{
+	long long start = now_ns();
+	long long limit = (10 * reaper_ms() + 1000) * NSEC_PER_MSEC;
+	struct iepoll_stats st;
+
+	for (;;) {
+		if (iepoll_get_stats(iep, &st))
+			fail_errno("IEPOLL_IOC_STATS");
+		if (st.items == items)
+			return (now_ns() - start) / NSEC_PER_MSEC;
+		if (now_ns() - start > limit)
+			return -1;
+		usleep(10 * 1000);
+	}
+}
+
+/* The scenario of issue 4; what it saw is kept for the checks. */
+struct scenario {
+	int iep;
+	u32 id;
+	int rfd;
+	unsigned long ino;
+	int res[3];		/* the three waits' results */
+	long reap_ms;		/* close to reap, or -1 */
+};
+
+static void run_scenario(struct scenario *s)
+{
+	int p[2];
+
+	s->iep = iepoll_create1(O_CLOEXEC);
+	if (s->iep < 0)
+		fail_errno("open /dev/iepoll");
+	s->id = instance_id(s->iep);
+	if (pipe(p))
+		fail_errno("pipe");
+	s->rfd = p[0];
+	s->ino = ino_of(p[0]);
+
+	/* ADD a pipe, write, wait: delivered once, level-triggered re-queue. */
+	ctl(s->iep, EPOLL_CTL_ADD, p[0], EPOLLIN, 0x1111);
+	put(p[1]);
+	s->res[0] = wait_for(s->iep, 4, 0);
+	/* MOD to ONESHOT, write twice, wait: delivered once more, disarmed. */
+	ctl(s->iep, EPOLL_CTL_MOD, p[0], EPOLLIN | EPOLLONESHOT, 0x2222);
+	put(p[1]);
+	put(p[1]);
+	s->res[1] = wait_for(s->iep, 4, 0);
+	/*
+	 * Close the pipe, write end first: its release wakes the read side
+	 * (key 0) while the item is disarmed.  Then wait 300 ms: nothing may
+	 * come, and the reaper removes the item meanwhile or soon after.
+	 */
+	close(p[1]);
+	close(p[0]);
+	s->res[2] = wait_for(s->iep, 4, 300 * NSEC_PER_MSEC);
+	s->reap_ms = wait_items(s->iep, 0);
+}
+
+static bool flag_in(const char *tok, const char *mask)
+{
+	char m[96], t[48];
+
+	snprintf(m, sizeof(m), "|%s|", mask);
+	snprintf(t, sizeof(t), "|%s|", tok);
+	return strstr(m, t);
+}
+
+static int flag_count(const char *mask)
+{
+	int n = !!*mask;
+
+	for (; *mask; mask++)
+		n += *mask == '|';
+	return n;
+}
+
+/* Flag masks are compared as sets of names: "EPOLLIN|EPOLLHUP". */
+static bool flags_equal(const char *want, const char *got)
+{
+	char w[96], *tok, *s = w;
+
+	if (flag_count(want) != flag_count(got))
+		return false;
+	snprintf(w, sizeof(w), "%s", want);
+	while ((tok = strsep(&s, "|")))
+		if (!flag_in(tok, got))
+			return false;
+	return true;
+}
+
+static bool is_flag_field(const char *key)
+{
+	return !strcmp(key, "events") || !strcmp(key, "key") ||
+	       !strcmp(key, "revents");
+}
+
+/*
+ * Compare event @e with @name and the expected fields @fmt, written like the
+ * event's own output ("id 3 fd 4 ...").  A value "*" matches anything, ">0"
+ * any positive number.  Every field must be there, and no other.
+ */
+static bool match(const struct tev *e, const char *name, const char *fmt, ...)
+{
+	char want[256];
+	struct tev x;
+	va_list ap;
+	bool ok = true;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	if (strcmp(e->name, name)) {
+		msg("expected %s: %s", name, want);
+		msg("got      %s", e->line);
+		return false;
+	}
+	/* Parse the expectation with the same parser as the trace. */
+	{
+		char line[320];
+
+		snprintf(line, sizeof(line), "x: %s: %s", name, want);
+		if (tev_parse(line, &x, 1) != 1) {
+			msg("bad expectation %s", want);
+			return false;
+		}
+	}
+	if (x.nfields != e->nfields)
+		ok = false;
+	for (i = 0; ok && i < x.nfields; i++) {
+		const char *w = x.f[i].val, *v = tev_get(e, x.f[i].key);
+
+		if (!v)
+			ok = false;
+		else if (!strcmp(w, "*"))
+			continue;
+		else if (!strcmp(w, ">0"))
+			ok = strtoll(v, NULL, 0) > 0;
+		else if (is_flag_field(x.f[i].key))
+			ok = flags_equal(w, v);
+		else
+			ok = !strcmp(w, v);
+	}
+	if (!ok) {
+		msg("expected %s: %s", name, want);
+		msg("got      %s", e->line);
+	}
+	return ok;
+}
+
+/* Read the instance's buffer and keep the events of instance @id. */
+static int read_events(u32 id, struct tev *ev, char **bufp)
+{
+	struct tev *all = calloc(MAX_EVENTS, sizeof(*all));
+	int i, n, k = 0;
+
+	*bufp = tfs_read(&tfs, "trace");
+	if (!*bufp || !all)
+		exit(KSFT_FAIL);
+	n = tev_parse(*bufp, all, MAX_EVENTS);
+	if (n < 0) {
+		msg("the trace buffer could not be parsed");
+		exit(KSFT_FAIL);
+	}
+	for (i = 0; i < n; i++)
+		if (tev_num(&all[i], "id") == id)
+			ev[k++] = all[i];
+	free(all);
+	return k;
+}
+
+static void dump(const struct tev *ev, int n)
+{
+	int i;
+
+	msg("the %d events of the instance:", n);
+	for (i = 0; i < n; i++)
+		msg("  %s", ev[i].line);
+}
+
+/* The end of a test: show the events if it failed, then clean up. */
+static int verdict(int bad, const struct tev *ev, int n, char *buf, int iep)
+{
+	if (bad)
+		dump(ev, n);
+	free(buf);
+	if (iep >= 0)
+		close(iep);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+static void setup_tracing(const char *name)
+{
+	if (access("/dev/iepoll", F_OK)) {
+		printf("SKIP: /dev/iepoll is missing: the module is not loaded\n");
+		exit(KSFT_SKIP);
+	}
+	if (tfs_create(&tfs, name))
+		exit(KSFT_FAIL);
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+}
+
+/* A new instance; its id in @id. */
+static int new_instance(u32 *id)
+{
+	int iep = iepoll_create1(O_CLOEXEC);
+
+	if (iep < 0)
+		fail_errno("open /dev/iepoll");
+	*id = instance_id(iep);
+	return iep;
+}
+
+/* A new instance, with every iepoll event on in the test's tracefs instance. */
+static int traced_instance(u32 *id)
+{
+	setup_tracing("iepoll-selftest");
+	if (tfs_iepoll_events(&tfs, true))
+		exit(KSFT_FAIL);
+	return new_instance(id);
+}
+
+static int test_sequence(void)
+{
+	struct tev ev[MAX_EVENTS], *rm = NULL;
+	int i, n, k = 0, bad = 0, rmpos = -1;
+	struct scenario s;
+	char *buf;
+
+	setup_tracing("iepoll-selftest");
+	if (tfs_iepoll_events(&tfs, true))
+		return KSFT_FAIL;
+	run_scenario(&s);
+	tfs_iepoll_events(&tfs, false);
+	n = read_events(s.id, ev, &buf);
+	msg("instance %u, pipe read end fd %d ino %lu", s.id, s.rfd, s.ino);
+	msg("waits returned %d %d %d, reaped after %ld ms",
+	    s.res[0], s.res[1], s.res[2], s.reap_ms);
+
+	/* The REAP removal comes from the reaper, whenever it runs. */
+	for (i = 0; i < n; i++) {
+		if (!strcmp(ev[i].name, "iepoll_remove")) {
+			if (rm) {
+				msg("a second removal: %s", ev[i].line);
+				bad++;
+			}
+			rm = &ev[i];
+			rmpos = i;
+		}
+	}
+	if (!rm) {
+		msg("no iepoll_remove of the closed pipe (REAP) within %ld ms",
+		    10 * reaper_ms() + 1000);
+		bad++;
+	} else if (!match(rm, "iepoll_remove",
+			  "id %u fd %d ino %lu events * data 0x2222 reason REAP",
+			  s.id, s.rfd, s.ino)) {
+		bad++;
+	}
+
+#define NEXT(name, ...) do {						\
+		const char *next_name = (name);				\
+									\
+		while (k < n && &ev[k] == rm)				\
+			k++;						\
+		if (k == n) {						\
+			msg("missing %s", next_name);			\
+			bad++;						\
+		} else if (!match(&ev[k++], next_name, __VA_ARGS__)) {	\
+			bad++;						\
+		}							\
+	} while (0)
+
+/* A wait that does not sleep and delivers the pipe once. */
+#define NEXT_WAIT_ONE(data, requeued) do {				\
+		NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 0",	\
+		     s.id);						\
+		NEXT("iepoll_deliver",					\
+		     "id %u fd %d revents EPOLLIN data 0x%x latency_ns >0",	\
+		     s.id, s.rfd, data);				\
+		NEXT("iepoll_send_events",				\
+		     "id %u maxevents 4 delivered 1 requeued %d overflow 0",	\
+		     s.id, requeued);					\
+		NEXT("iepoll_wait_exit", "id %u res 1 slept 0", s.id);	\
+	} while (0)
+
+	NEXT("iepoll_insert",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x1111 ready 0",
+	     s.id, s.rfd, s.ino);
+	NEXT("iepoll_callback",
+	     "id %u fd %d key EPOLLIN|EPOLLRDNORM outcome READY exclusive 0 woke 0",
+	     s.id, s.rfd);
+	/* LT: delivered and re-queued */
+	NEXT_WAIT_ONE(0x1111, 1);
+	NEXT("iepoll_modify",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLONESHOT data 0x2222 ready 1",
+	     s.id, s.rfd, s.ino);
+	for (i = 0; i < 2; i++)
+		NEXT("iepoll_callback",
+		     "id %u fd %d key EPOLLIN|EPOLLRDNORM outcome ALREADY exclusive 0 woke 0",
+		     s.id, s.rfd);
+	/* ONESHOT: delivered and disarmed */
+	NEXT_WAIT_ONE(0x2222, 0);
+	NEXT("iepoll_callback", "id %u fd %d key  outcome DISARMED exclusive 0 woke 0",
+	     s.id, s.rfd);
+	NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 300000000", s.id);
+	NEXT("iepoll_wait_exit", "id %u res 0 slept 1", s.id);
+	while (k < n && &ev[k] == rm)
+		k++;
+	for (; k < n; k++) {
+		msg("unexpected event: %s", ev[k].line);
+		bad++;
+	}
+	/* The closed file's removal cannot precede its close. */
+	for (i = 0; rm && i < rmpos; i++) {
+		if (!strcmp(ev[i].name, "iepoll_callback") &&
+		    !strcmp(tev_get(&ev[i], "outcome"), "DISARMED"))
+			break;
+	}
+	if (rm && i == rmpos) {
+		msg("the REAP removal precedes the close of the pipe");
+		bad++;
+	}
+	if (s.res[0] != 1 || s.res[1] != 1 || s.res[2] != 0) {
+		msg("the waits returned %d %d %d, expected 1 1 0",
+		    s.res[0], s.res[1], s.res[2]);
+		bad++;
+	}
+	return verdict(bad, ev, n, buf, -1);
+}
+
+/*
+ * A file closed while ready, level-triggered and armed: the next wait must
+ * not report it (epoll would have removed it at the close), and the reaper
+ * removes it with reason REAP.
+ */
+static int test_closed(void)
+{
+	struct tev ev[MAX_EVENTS];
+	int p[2], q[2], iep, i, n, res, bad = 0, deliver_q = 0, reaped = 0;
+	unsigned long qino;
+	u32 id;
+	long ms;
+	char *buf;
+
+	iep = traced_instance(&id);
+	if (pipe(p) || pipe(q))
+		fail_errno("pipe");
+	qino = ino_of(q[0]);
+	ctl(iep, EPOLL_CTL_ADD, p[0], EPOLLIN, 0x1);
+	ctl(iep, EPOLL_CTL_ADD, q[0], EPOLLIN, 0x2);
+	put(p[1]);
+	put(q[1]);
+	close(q[0]);	/* the write end stays open: q stays readable */
+	res = wait_for(iep, 4, 0);
+	ms = wait_items(iep, 1);
+	tfs_iepoll_events(&tfs, false);
+	n = read_events(id, ev, &buf);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(ev[i].name, "iepoll_deliver") &&
+		    tev_num(&ev[i], "data") == 0x2)
+			deliver_q++;
+		if (!strcmp(ev[i].name, "iepoll_remove")) {
+			if (match(&ev[i], "iepoll_remove",
+				  "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x2 reason REAP",
+				  id, q[0], qino))
+				reaped++;
+			else
+				bad++;
+		}
+	}
+	msg("instance %u: the wait after the close returned %d", id, res);
+	msg("the closed pipe was reaped after %ld ms", ms);
+	if (res != 1) {
+		msg("expected 1 event (the open pipe), got %d", res);
+		bad++;
+	}
+	if (deliver_q) {
+		msg("the closed pipe was delivered %d times", deliver_q);
+		bad++;
+	}
+	if (ms < 0 || reaped != 1) {
+		msg("expected one REAP removal of the closed pipe, got %d (items %s)",
+		    reaped, ms < 0 ? "not back to 1" : "1");
+		bad++;
+	}
+	return verdict(bad, ev, n, buf, iep);
+}
+
+static void *late_write(void *arg)
+{
+	usleep(100 * 1000);
+	put(*(int *)arg);
+	return NULL;
+}
+
+/* A waiter sleeps; a write 100 ms later runs the callback that wakes it. */
+static int test_sleep(void)
+{
+	struct tev ev[MAX_EVENTS];
+	struct iepoll_stats st;
+	int p[2], iep, n, k = 0, bad = 0, res;
+	pthread_t thr;
+	u32 id;
+	char *buf;
+
+	iep = traced_instance(&id);
+	if (pipe(p))
+		fail_errno("pipe");
+	ctl(iep, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 0x7);
+	if (pthread_create(&thr, NULL, late_write, &p[1]))
+		fail_errno("pthread_create");
+	res = wait_for(iep, 4, 5000 * NSEC_PER_MSEC);
+	pthread_join(thr, NULL);
+	tfs_iepoll_events(&tfs, false);
+	if (iepoll_get_stats(iep, &st))
+		fail_errno("IEPOLL_IOC_STATS");
+	n = read_events(id, ev, &buf);
+	msg("instance %u: the wait returned %d; stats: wakeups %llu", id, res,
+	    (unsigned long long)st.wakeups);
+	{
+		struct tev *rm = NULL;
+
+		NEXT("iepoll_insert",
+		     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLET data 0x7 ready 0",
+		     id, p[0], ino_of(p[0]));
+		NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 5000000000", id);
+		NEXT("iepoll_callback",
+		     "id %u fd %d key EPOLLIN|EPOLLRDNORM outcome READY exclusive 0 woke 1",
+		     id, p[0]);
+		NEXT("iepoll_deliver", "id %u fd %d revents EPOLLIN data 0x7 latency_ns >0",
+		     id, p[0]);
+		NEXT("iepoll_send_events", "id %u maxevents 4 delivered 1 requeued 0 overflow 0",
+		     id);
+		NEXT("iepoll_wait_exit", "id %u res 1 slept 1", id);
+	}
+	for (; k < n; k++) {
+		msg("unexpected event: %s", ev[k].line);
+		bad++;
+	}
+	if (res != 1 || st.wakeups != 1) {
+		msg("expected 1 event and 1 wakeup, got %d and %llu", res,
+		    (unsigned long long)st.wakeups);
+		bad++;
+	}
+	return verdict(bad, ev, n, buf, iep);
+}
+
+#undef NEXT_WAIT_ONE
+#undef NEXT
+
+/*
+ * latency_ns is 0 for an item that became ready while iepoll_deliver was
+ * off, even if an earlier readiness of the item was stamped: that one ended
+ * when a transfer found the pipe drained and dropped the item unreported.
+ */
+static int test_latency0(void)
+{
+	struct tev ev[MAX_EVENTS];
+	int p[2], iep, i, n, res[2], delivers = 0, bad = 0;
+	char c, *buf;
+	u32 id;
+
+	setup_tracing("iepoll-selftest");
+	if (tfs_write(&tfs, "events/iepoll/iepoll_deliver/enable", "1"))
+		return KSFT_FAIL;
+	iep = new_instance(&id);
+	if (pipe(p))
+		fail_errno("pipe");
+	ctl(iep, EPOLL_CTL_ADD, p[0], EPOLLIN, 0x9);
+	put(p[1]);			/* ready, stamped */
+	if (read(p[0], &c, 1) != 1)	/* drained before any wait */
+		fail_errno("read");
+	res[0] = wait_for(iep, 4, 0);	/* dropped, nothing reported */
+	tfs_write(&tfs, "events/iepoll/iepoll_deliver/enable", "0");
+	put(p[1]);			/* ready while the event is off */
+	tfs_write(&tfs, "events/iepoll/iepoll_deliver/enable", "1");
+	res[1] = wait_for(iep, 4, 0);	/* delivered */
+	tfs_write(&tfs, "events/iepoll/iepoll_deliver/enable", "0");
+	n = read_events(id, ev, &buf);
+	msg("instance %u: the waits returned %d and %d", id, res[0], res[1]);
+	for (i = 0; i < n; i++) {
+		msg("  %s", ev[i].line);
+		if (strcmp(ev[i].name, "iepoll_deliver"))
+			continue;
+		delivers++;
+		if (!match(&ev[i], "iepoll_deliver",
+			   "id %u fd %d revents EPOLLIN data 0x9 latency_ns 0",
+			   id, p[0]))
+			bad++;
+	}
+	if (res[0] != 0 || res[1] != 1 || delivers != 1) {
+		msg("expected the waits to return 0 and 1, and one iepoll_deliver");
+		bad++;
+	}
+	free(buf);
+	close(iep);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+/* One histogram of a "hist" file: its trigger, rows and totals. */
+struct hist {
+	char trigger[256];
+	long long hits, entries, dropped;
+	long long rows, row_sum;
+	long long key_hits[8][2];	/* first rows: key, hitcount */
+};
+
+/* Split a "hist" file into its histograms, in order of appearance. */
+static int parse_hists(char *buf, struct hist *h, int max)
+{
+	char *line, *p;
+	int n = -1;
+
+	while ((line = strsep(&buf, "\n"))) {
+		if (!strncmp(line, "# event histogram", 17)) {
+			if (++n == max)
+				return -1;
+			memset(&h[n], 0, sizeof(h[n]));
+			h[n].hits = -1;
+			h[n].entries = -1;
+			h[n].dropped = -1;
+			continue;
+		}
+		if (n < 0)
+			continue;
+		if (!strncmp(line, "# trigger info: ", 16)) {
+			snprintf(h[n].trigger, sizeof(h[n].trigger), "%s",
+				 line + 16);
+		} else if (line[0] == '{') {
+			p = strstr(line, "hitcount:");
+			if (!p)
+				return -1;
+			if (h[n].rows < 8) {
+				h[n].key_hits[h[n].rows][0] =
+					strtoll(strchr(line, ':') + 1, NULL, 0);
+				h[n].key_hits[h[n].rows][1] =
+					strtoll(p + 9, NULL, 0);
+			}
+			h[n].row_sum += strtoll(p + 9, NULL, 0);
+			h[n].rows++;
+		} else if (strstr(line, "Hits:")) {
+			h[n].hits = strtoll(strstr(line, "Hits:") + 5, NULL, 0);
+		} else if (strstr(line, "Entries:")) {
+			h[n].entries = strtoll(strstr(line, "Entries:") + 8, NULL, 0);
+		} else if (strstr(line, "Dropped:")) {
+			h[n].dropped = strtoll(strstr(line, "Dropped:") + 8, NULL, 0);
+		}
+	}
+	return n + 1;
+}
+
+/*
+ * Three level-triggered ready pipes, five waits: 15 deliveries.  A
+ * histogram keyed on latency_ns.log2 must count 15 hits; one keyed on fd
+ * must have exactly three entries of five hits each.
+ */
+static int test_hist(void)
+{
+	char trig[2][160], *buf;
+	struct hist h[4];
+	int p[3][2], iep, i, j, n, bad = 0;
+	u32 id;
+
+	setup_tracing("iepoll-selftest");
+	iep = new_instance(&id);
+	snprintf(trig[0], sizeof(trig[0]),
+		 "hist:keys=latency_ns.log2:vals=hitcount:sort=latency_ns if id == %u", id);
+	snprintf(trig[1], sizeof(trig[1]),
+		 "hist:keys=fd:vals=hitcount,latency_ns:sort=fd if id == %u", id);
+	for (i = 0; i < 2; i++) {
+		if (tfs_write(&tfs, "events/iepoll/iepoll_deliver/trigger", trig[i]))
+			return KSFT_FAIL;
+		snprintf(trigger_off[i], sizeof(trigger_off[i]), "!%.200s", trig[i]);
+	}
+	if (tfs_iepoll_events(&tfs, true))
+		return KSFT_FAIL;
+	for (i = 0; i < 3; i++) {
+		if (pipe(p[i]))
+			fail_errno("pipe");
+		ctl(iep, EPOLL_CTL_ADD, p[i][0], EPOLLIN, i);
+		put(p[i][1]);
+	}
+	for (i = 0; i < 5; i++) {
+		n = wait_for(iep, 8, 0);
+		if (n != 3) {
+			msg("wait %d returned %d, expected 3", i, n);
+			bad++;
+		}
+	}
+	tfs_iepoll_events(&tfs, false);
+	buf = tfs_read(&tfs, "events/iepoll/iepoll_deliver/hist");
+	if (!buf)
+		return KSFT_FAIL;
+	printf("%s", "# --- events/iepoll/iepoll_deliver/hist:\n");
+	{
+		char *copy = strdup(buf), *line, *s = copy;
+
+		while (copy && (line = strsep(&s, "\n")))
+			if (line[0])
+				msg("  %s", line);
+		free(copy);
+	}
+	n = parse_hists(buf, h, 4);
+	if (n != 2) {
+		msg("expected 2 histograms, found %d", n);
+		free(buf);
+		return KSFT_FAIL;
+	}
+	for (i = 0; i < 2; i++) {
+		/* The file lists the triggers in its own order. */
+		bool log2 = strstr(h[i].trigger, "latency_ns.log2");
+
+		if (h[i].hits != 15 || h[i].dropped != 0 || h[i].row_sum != 15) {
+			msg("%s: hits %lld (rows sum %lld), dropped %lld: expected 15, 15, 0",
+			    h[i].trigger, h[i].hits, h[i].row_sum, h[i].dropped);
+			bad++;
+		}
+		if (log2) {
+			if (h[i].entries < 1 || h[i].entries != h[i].rows) {
+				msg("%s: %lld entries, %lld rows", h[i].trigger,
+				    h[i].entries, h[i].rows);
+				bad++;
+			}
+			continue;
+		}
+		if (h[i].entries != 3 || h[i].rows != 3) {
+			msg("%s: %lld entries, %lld rows: expected 3 (one per pipe)",
+			    h[i].trigger, h[i].entries, h[i].rows);
+			bad++;
+			continue;
+		}
+		for (j = 0; j < 3; j++) {
+			if (h[i].key_hits[j][0] != p[j][0] ||
+			    h[i].key_hits[j][1] != 5) {
+				msg("%s: row %d: fd %lld hitcount %lld",
+				    h[i].trigger, j, h[i].key_hits[j][0],
+				    h[i].key_hits[j][1]);
+				msg("expected fd %d hitcount 5", p[j][0]);
+				bad++;
+			}
+		}
+	}
+	free(buf);
+	close(iep);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+/* The scenario's counters: the ioctl, fdinfo and the expectation agree. */
+static int test_stats(void)
+{
+	static const char * const names[] = {
+		"inserts", "modifies", "removes", "callbacks", "wakeups",
+		"delivered", "overflows", "waits", "timeouts", "eintr",
+		"max_ready", "items",
+	};
+	/* 3 callbacks from writes, 1 from the write end's release. */
+	static const u64 want[] = { 1, 1, 1, 4, 0, 2, 0, 3, 1, 0, 1, 0 };
+	struct iepoll_stats st;
+	struct scenario s;
+	const __u64 *v = &st.inserts;
+	long long fi;
+	int bad = 0;
+	size_t i;
+
+	if (access("/dev/iepoll", F_OK)) {
+		printf("SKIP: /dev/iepoll is missing: the module is not loaded\n");
+		return KSFT_SKIP;
+	}
+	run_scenario(&s);
+	if (iepoll_get_stats(s.iep, &st))
+		fail_errno("IEPOLL_IOC_STATS");
+	fi = fdinfo_get(s.iep, "iepoll-id");
+	msg("instance %u (fdinfo iepoll-id: %lld)", st.id, fi);
+	if (fi != st.id || st.id != s.id) {
+		msg("the ids differ: stats %u, fdinfo %lld, first stats %u",
+		    st.id, fi, s.id);
+		bad++;
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		fi = fdinfo_get(s.iep, names[i]);
+		msg("%-10s ioctl %llu fdinfo %lld expected %llu", names[i],
+		    (unsigned long long)v[i], fi, (unsigned long long)want[i]);
+		if (v[i] != want[i] || fi != (long long)v[i])
+			bad++;
+	}
+	close(s.iep);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(void);
+} tests[] = {
+	{ "sequence", test_sequence },
+	{ "closed", test_closed },
+	{ "sleep", test_sleep },
+	{ "latency0", test_latency0 },
+	{ "hist", test_hist },
+	{ "stats", test_stats },
+};
+
+int main(int argc, char **argv)
+{
+	struct scenario s;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 2)
+		goto usage;
+	if (!strcmp(argv[1], "scenario")) {
+		run_scenario(&s);
+		printf("instance %u: waits returned %d %d %d, reaped after %ld ms\n",
+		       s.id, s.res[0], s.res[1], s.res[2], s.reap_ms);
+		return s.reap_ms < 0 ? KSFT_FAIL : KSFT_PASS;
+	}
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		if (!strcmp(argv[1], tests[i].name))
+			return tests[i].run();
+usage:
+	fprintf(stderr, "usage: %s scenario", argv[0]);
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		fprintf(stderr, "|%s", tests[i].name);
+	fprintf(stderr, "\n");
+	return 2;
+}
