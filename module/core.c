@@ -794,6 +794,7 @@ __poll_t iepoll_poll(struct iepoll *ep, struct file *file, poll_table *wait)
 {
 	return __iepoll_poll(ep, file, wait, 0);
 }
+EXPORT_SYMBOL_IF_KUNIT(iepoll_poll);
 
 /* ------------------------------------------------------------------ */
 /* Nesting: loops and depth (under iepoll_mutex)                       */
@@ -1134,6 +1135,7 @@ out_nested:
 		mutex_unlock(&iepoll_mutex);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(iepoll_ctl);
 
 /* ------------------------------------------------------------------ */
 /* Transfer to userspace and waiting                                   */

@@ -7,8 +7,9 @@
 #ifndef _IEPOLL_CORE_H
 #define _IEPOLL_CORE_H
 
-#include <linux/eventpoll.h>
 #include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/eventpoll.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
