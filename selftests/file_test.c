@@ -28,14 +28,23 @@
 
 #define NOBODY		65534
 #define EOF_BOUND_NS	5000000000LL	/* the documented delay is far shorter */
-#define DEBUGFS_STATS	"/sys/kernel/debug/iepoll/stats"
 
 FIXTURE(file) {
 	int ep;
 	int sv[2];
 };
 
-MUX_VARIANTS(file);
+FIXTURE_VARIANT(file) {
+	const struct mux_ops *ops;
+};
+
+FIXTURE_VARIANT_ADD(file, epoll) {
+	.ops = &mux_epoll,
+};
+
+FIXTURE_VARIANT_ADD(file, iepoll) {
+	.ops = &mux_iepoll,
+};
 
 FIXTURE_SETUP(file)
 {
@@ -90,7 +99,7 @@ struct closer {
 	pthread_t thread;
 	const struct mux_ops *ops;
 	int ep;
-	volatile pid_t tid;
+	pid_t tid;
 	int ret;
 	struct epoll_event ev;
 };
@@ -99,7 +108,7 @@ static void *closer_wait(void *arg)
 {
 	struct closer *c = arg;
 
-	c->tid = mux_gettid();
+	__atomic_store_n(&c->tid, mux_gettid(), __ATOMIC_RELEASE);
 	c->ret = c->ops->wait(c->ep, &c->ev, 1, 500);
 	return NULL;
 }
@@ -112,7 +121,7 @@ TEST_F(file, a_file_closed_under_a_sleeping_waiter_is_not_reported)
 
 	MUX_ADD(ops, self->ep, self->sv[0], EPOLLIN, 1);
 	ASSERT_EQ(0, pthread_create(&c.thread, NULL, closer_wait, &c));
-	while (!c.tid)
+	while (!__atomic_load_n(&c.tid, __ATOMIC_ACQUIRE))
 		usleep(1000);
 	ASSERT_EQ(0, task_wait_sleeping(c.tid, 5000));
 	close(self->sv[0]);
@@ -399,21 +408,6 @@ FIXTURE_TEARDOWN(instance)
 	close(self->ep);
 }
 
-static long debugfs_instances(void)
-{
-	char line[128];
-	long n = -1;
-	FILE *f = fopen(DEBUGFS_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "instances %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
 TEST_F(instance, fdinfo_shows_the_instance_id_of_the_stats)
 {
 	char path[64], line[256];
@@ -482,6 +476,9 @@ TEST_F(instance, the_stats_count_what_was_done)
 		close(efd[i]);
 }
 
+/* What DEBUGFS_STATS counted along the test. */
+#define INSTANCES_FMT "instances: %ld before, %ld with one more, %ld after closing it, %ld after closing its watcher"
+
 TEST_F(instance, closing_an_instance_frees_it)
 {
 	long before = debugfs_instances(), during, after;
@@ -503,7 +500,7 @@ TEST_F(instance, closing_an_instance_frees_it)
 	close(self->ep);
 	self->ep = MUX_CREATE(&mux_iepoll);
 	EXPECT_EQ(before, debugfs_instances())
-		TH_LOG("instances: %ld before, %ld with one more, %ld after closing it, %ld after closing its watcher",
+		TH_LOG(INSTANCES_FMT,
 		       before, during, after, debugfs_instances());
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The two multiplexers behind MUX_VARIANTS() and small helpers the suites
- * share.  Nothing here includes kselftest_harness.h: the harness defines
- * globals and may be included by one translation unit only.
+ * The two multiplexers behind the "epoll" and "iepoll" fixture variants and
+ * small helpers the suites share.  Nothing here includes kselftest_harness.h:
+ * the harness defines globals and may be included by one translation unit
+ * only.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -71,7 +72,8 @@ const struct mux_ops mux_iepoll = {
 const char *mux_missing_hint(const struct mux_ops *ops)
 {
 	if (!ops->native && access(IEPOLL_DEVICE, F_OK))
-		return " (" IEPOLL_DEVICE " is absent: the iepoll module is not loaded; run the suites in the VM: scripts/vm -- selftests/run.sh)";
+		return " (" IEPOLL_DEVICE " is absent: the iepoll module is not loaded;"
+		       " run the suites in the VM: scripts/vm -- selftests/run.sh)";
 	return "";
 }
 
@@ -176,6 +178,21 @@ int write_long(const char *path, long val)
 	ret = write(fd, buf, len) == len ? 0 : -1;
 	close(fd);
 	return ret;
+}
+
+long debugfs_instances(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen(DEBUGFS_STATS, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "instances %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
 }
 
 int fdinfo_items(pid_t pid, int fd, struct fdinfo_item *items, int max)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One test body, two multiplexers: native epoll(7) and /dev/iepoll through
- * tools/lib.  A fixture declares MUX_VARIANTS(name) and reaches the calls
- * through variant->ops, so a divergence from epoll shows as a failing
- * "iepoll" variant next to a passing "epoll" one.
+ * tools/lib.  A fixture has two variants, "epoll" with .ops = &mux_epoll and
+ * "iepoll" with .ops = &mux_iepoll, and reaches the calls through
+ * variant->ops, so a divergence from epoll shows as a failing "iepoll"
+ * variant next to a passing "epoll" one.
  */
 #ifndef _IEPOLL_SELFTESTS_MUX_H
 #define _IEPOLL_SELFTESTS_MUX_H
@@ -39,48 +40,39 @@ struct mux_ops {
 extern const struct mux_ops mux_epoll;
 extern const struct mux_ops mux_iepoll;
 
-#define MUX_VARIANTS(fixture)						\
-	FIXTURE_VARIANT(fixture) {					\
-		const struct mux_ops *ops;				\
-	};								\
-	FIXTURE_VARIANT_ADD(fixture, epoll) {				\
-		.ops = &mux_epoll,					\
-	};								\
-	FIXTURE_VARIANT_ADD(fixture, iepoll) {				\
-		.ops = &mux_iepoll,					\
-	}
-
 /* Creates an instance or fails the test, saying why. */
 #define MUX_CREATE(ops) ({						\
-	int __ep = (ops)->create1(0);					\
+	const struct mux_ops *__ops = (ops);				\
+	int __ep = __ops->create1(0);					\
 	if (__ep < 0)							\
 		TH_LOG("%s instance: expected an fd, got %s%s",		\
-		       (ops)->name, strerror(errno),			\
-		       mux_missing_hint(ops));				\
+		       __ops->name, strerror(errno),			\
+		       mux_missing_hint(__ops));			\
 	ASSERT_LE(0, __ep);						\
 	__ep;								\
 })
 
 #define MUX_ADD(ops, ep, fd, bits, udata) ({				\
 	struct epoll_event __e = { .events = (bits), .data.u64 = (udata) };\
-	int __r = (ops)->ctl(ep, EPOLL_CTL_ADD, fd, &__e);		\
+	int __fd = (fd);						\
+	int __r = (ops)->ctl(ep, EPOLL_CTL_ADD, __fd, &__e);		\
 	if (__r)							\
 		TH_LOG("ADD fd %d events %#x: expected 0, got %s",	\
-		       fd, (unsigned int)(bits), strerror(errno));	\
+		       __fd, (unsigned int)__e.events, strerror(errno));\
 	ASSERT_EQ(0, __r);						\
 })
 
 /* Expects -1 with errno @err from the expression @call. */
 #define EXPECT_ERRNO(err, call) do {					\
-	int __r;							\
+	int __err = (err), __r;						\
 	errno = 0;							\
 	__r = (call);							\
-	if (__r != -1 || errno != (err))				\
+	if (__r != -1 || errno != __err)				\
 		TH_LOG("%s: expected -1/%s, got %d/%s", #call,		\
-		       strerrorname_np(err), __r,			\
+		       strerrorname_np(__err), __r,			\
 		       errno ? strerrorname_np(errno) : "0");		\
 	EXPECT_EQ(-1, __r);						\
-	EXPECT_EQ(err, errno);						\
+	EXPECT_EQ(__err, errno);					\
 } while (0)
 
 const char *mux_missing_hint(const struct mux_ops *ops);
@@ -93,6 +85,11 @@ int install_handler(int sig, int flags);
 int drop_capability(int cap);
 int read_long(const char *path, long *val);
 int write_long(const char *path, long val);
+
+#define DEBUGFS_STATS	"/sys/kernel/debug/iepoll/stats"
+
+/* The "instances" line of DEBUGFS_STATS; -1 if unreadable or absent. */
+long debugfs_instances(void);
 
 struct fdinfo_item {
 	int tfd;

@@ -37,13 +37,22 @@
 #define MS		1000000LL
 #define RUN_NS		(1500 * MS)
 #define REAP_BOUND_NS	(5000 * MS)
-#define DEBUGFS_STATS	"/sys/kernel/debug/iepoll/stats"
 
 FIXTURE(race) {
 	int unused;
 };
 
-MUX_VARIANTS(race);
+FIXTURE_VARIANT(race) {
+	const struct mux_ops *ops;
+};
+
+FIXTURE_VARIANT_ADD(race, epoll) {
+	.ops = &mux_epoll,
+};
+
+FIXTURE_VARIANT_ADD(race, iepoll) {
+	.ops = &mux_iepoll,
+};
 
 FIXTURE_SETUP(race)
 {
@@ -786,21 +795,6 @@ static void *nest_builder(void *arg)
 			eventfd_write(n->efd[i], 1);
 	}
 	return NULL;
-}
-
-static long debugfs_instances(void)
-{
-	char line[128];
-	long n = -1;
-	FILE *f = fopen(DEBUGFS_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "instances %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
 }
 
 TEST_F_TIMEOUT(race, nested_instances_closed_while_the_outer_one_waits, 60)

@@ -146,7 +146,17 @@ FIXTURE(stress) {
 	int unused;
 };
 
-MUX_VARIANTS(stress);
+FIXTURE_VARIANT(stress) {
+	const struct mux_ops *ops;
+};
+
+FIXTURE_VARIANT_ADD(stress, epoll) {
+	.ops = &mux_epoll,
+};
+
+FIXTURE_VARIANT_ADD(stress, iepoll) {
+	.ops = &mux_iepoll,
+};
 
 FIXTURE_SETUP(stress)
 {
@@ -156,6 +166,9 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 }
+
+/* The operations of every worker, summed. */
+#define COUNTS_FMT "%s: %llu ADD %llu MOD %llu DEL %llu waits %llu events %llu files replaced %llu dups"
 
 TEST_F_TIMEOUT(stress, threads_sharing_fds_leave_every_count_consistent, 60)
 {
@@ -183,7 +196,7 @@ TEST_F_TIMEOUT(stress, threads_sharing_fds_leave_every_count_consistent, 60)
 		pthread_join(w[i].thread, NULL);
 		sum(&t, &w[i].c);
 	}
-	TH_LOG("%s: %llu ADD %llu MOD %llu DEL %llu waits %llu events %llu files replaced %llu dups",
+	TH_LOG(COUNTS_FMT,
 	       ops->name, (unsigned long long)t.add, (unsigned long long)t.mod,
 	       (unsigned long long)t.del, (unsigned long long)t.waits,
 	       (unsigned long long)t.events, (unsigned long long)t.replaced,

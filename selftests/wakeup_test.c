@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Who wakes up, following the categories of upstream's
- * tools/testing/selftests/filesystems/epoll/epoll_wakeup_test.c: level and
- * edge trigger seen through a wait and through poll on the instance, one and
- * two sockets, two threads on one instance, instances nested two and three
- * levels deep with waiters on each level, EPOLLEXCLUSIVE, an instance inside
- * poll/select/real epoll, and the wakeup races, each run against native
- * epoll and against /dev/iepoll.
+ * Who wakes up, following the categories of upstream's epoll_wakeup_test in
+ * tools/testing/selftests/filesystems/epoll/: level and edge trigger seen
+ * through a wait and through poll on the instance, one and two sockets, two
+ * threads on one instance, instances nested two and three levels deep with
+ * waiters on each level, EPOLLEXCLUSIVE, an instance inside poll/select/real
+ * epoll, and the wakeup races, each run against native epoll and against
+ * /dev/iepoll.
  *
  * A waiter is a thread blocked in a wait (EW) or in poll(2) on the instance
  * followed by a non-blocking wait (PW), polling again if another waiter
@@ -39,7 +39,17 @@ FIXTURE(wakeup) {
 	int unused;
 };
 
-MUX_VARIANTS(wakeup);
+FIXTURE_VARIANT(wakeup) {
+	const struct mux_ops *ops;
+};
+
+FIXTURE_VARIANT_ADD(wakeup, epoll) {
+	.ops = &mux_epoll,
+};
+
+FIXTURE_VARIANT_ADD(wakeup, iepoll) {
+	.ops = &mux_iepoll,
+};
 
 FIXTURE_SETUP(wakeup)
 {
@@ -78,10 +88,21 @@ struct waiter {
 	pthread_t thread;
 	const struct mux_ops *ops;
 	int ep, kind, maxevents;
-	volatile pid_t tid;
-	volatile int woken;
+	pid_t tid;
+	int woken;
 	int empty;		/* polls that found the instance drained */
 };
+
+/* Flags shared with the threads: a store is seen by the loads after it. */
+static int get_flag(const int *flag)
+{
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+}
+
+static void set_flag(int *flag, int val)
+{
+	__atomic_store_n(flag, val, __ATOMIC_RELEASE);
+}
 
 static void *waiter_fn(void *arg)
 {
@@ -89,15 +110,15 @@ static void *waiter_fn(void *arg)
 	struct epoll_event ev[2];
 	struct pollfd pfd = { .fd = w->ep, .events = POLLIN };
 
-	w->tid = mux_gettid();
+	__atomic_store_n(&w->tid, mux_gettid(), __ATOMIC_RELEASE);
 	if (w->kind == EW) {
 		if (w->ops->wait(w->ep, ev, w->maxevents, -1) > 0)
-			w->woken = 1;
+			set_flag(&w->woken, 1);
 	} else {
 		/* A poller that finds nothing left polls again. */
 		while (poll(&pfd, 1, -1) > 0) {
 			if (w->ops->wait(w->ep, ev, w->maxevents, 0) > 0) {
-				w->woken = 1;
+				set_flag(&w->woken, 1);
 				break;
 			}
 			w->empty++;
@@ -112,13 +133,16 @@ static int count_woken(struct waiter *w, int n, unsigned int *mask)
 
 	*mask = 0;
 	for (i = 0; i < n; i++) {
-		if (w[i].woken) {
+		if (get_flag(&w[i].woken)) {
 			*mask |= 1U << i;
 			c++;
 		}
 	}
 	return c;
 }
+
+/* Too few woken: did the pollers find the instance drained? */
+#define TOO_FEW_FMT "expected at least %d woken waiters, got %d (mask %#x, empty polls %d %d %d)"
 
 static void run_topo(struct __test_metadata *_metadata,
 		     const struct mux_ops *ops, const struct topo *t)
@@ -148,7 +172,7 @@ static void run_topo(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, waiter_fn, &w[i]));
 	}
 	for (i = 0; i < t->nwait; i++) {
-		while (!w[i].tid)
+		while (!__atomic_load_n(&w[i].tid, __ATOMIC_ACQUIRE))
 			usleep(1000);
 		ASSERT_EQ(0, task_wait_sleeping(w[i].tid, 5000))
 			TH_LOG("waiter %d never went to sleep", i);
@@ -171,7 +195,7 @@ static void run_topo(struct __test_metadata *_metadata,
 	EXPECT_EQ(t->must, mask & t->must)
 		TH_LOG("woken waiters %#x must include %#x", mask, t->must);
 	EXPECT_LE(t->lo, woken)
-		TH_LOG("expected at least %d woken waiters, got %d (mask %#x, empty polls %d %d %d)",
+		TH_LOG(TOO_FEW_FMT,
 		       t->lo, woken, mask, w[0].empty, w[1].empty, w[2].empty);
 	EXPECT_GE(t->hi, woken)
 		TH_LOG("expected at most %d woken waiters, got %d (mask %#x)",
@@ -189,7 +213,7 @@ static void run_topo(struct __test_metadata *_metadata,
 #define FLAT(trigger, socks, kind0, kind1, max, n_lo, n_hi)		\
 	((const struct topo) {						\
 		.ninst = 1, .parent = { -1 },				\
-		.nsock = socks, .sock_trig = { trigger, trigger },	\
+		.nsock = socks, .sock_trig = { [0 ... 1] = trigger },	\
 		.nwait = 2, .wait_kind = { kind0, kind1 },		\
 		.maxevents = max, .lo = n_lo, .hi = n_hi,		\
 	})
@@ -499,8 +523,8 @@ TEST_F(wakeup, select_and_native_epoll_see_an_instance_become_readable)
 struct blocked_select {
 	pthread_t thread;
 	int fd, native;
-	volatile pid_t tid;
-	volatile int ret;
+	pid_t tid;
+	int ret;
 };
 
 static void *select_fn(void *arg)
@@ -509,7 +533,7 @@ static void *select_fn(void *arg)
 	struct epoll_event ev;
 	fd_set rd;
 
-	b->tid = mux_gettid();
+	__atomic_store_n(&b->tid, mux_gettid(), __ATOMIC_RELEASE);
 	if (b->native >= 0) {
 		b->ret = epoll_wait(b->native, &ev, 1, 5000);
 		return NULL;
@@ -537,7 +561,7 @@ TEST_F(wakeup, an_event_wakes_select_and_native_epoll_sleeping_on_an_instance)
 		ASSERT_EQ(0, pthread_create(&b[i].thread, NULL, select_fn, &b[i]));
 	}
 	for (i = 0; i < 2; i++) {
-		while (!b[i].tid)
+		while (!__atomic_load_n(&b[i].tid, __ATOMIC_ACQUIRE))
 			usleep(1000);
 		ASSERT_EQ(0, task_wait_sleeping(b[i].tid, 5000));
 	}
@@ -575,7 +599,7 @@ static int wake_instances(struct __test_metadata *_metadata,
 		EXPECT_EQ(0, pthread_create(&w[i].thread, NULL, waiter_fn, &w[i]));
 	}
 	for (i = 0; i < EXCL_INSTANCES; i++) {
-		while (!w[i].tid)
+		while (!__atomic_load_n(&w[i].tid, __ATOMIC_ACQUIRE))
 			usleep(1000);
 		EXPECT_EQ(0, task_wait_sleeping(w[i].tid, 5000));
 	}
@@ -644,10 +668,10 @@ static void *race_blocking_waiter(void *arg)
 
 TEST_F_TIMEOUT(wakeup, a_wakeup_racing_a_timeout_is_never_lost, 60)
 {
-	struct race r = { .ops = variant->ops };
 	void *(*fns[3])(void *) = {
 		race_writer, race_timed_waiter, race_blocking_waiter,
 	};
+	struct race r = { .ops = variant->ops };
 	long long end = now_ns() + 2000000000LL;
 	pthread_t th[3];
 	int i, j, lost = 0;
@@ -684,7 +708,7 @@ struct lost_wakeup {
 	const struct mux_ops *ops;
 	int ep;
 	int efd[LW_THREADS];
-	volatile int stop;
+	int stop;
 	int ready, waiters, failed;
 };
 
@@ -695,16 +719,17 @@ static void *lw_thread(void *arg)
 	uint64_t v;
 	int ret;
 
-	while (!c->stop) {
+	while (!get_flag(&c->stop)) {
 		__atomic_fetch_add(&c->ready, 1, __ATOMIC_ACQ_REL);
-		while (__atomic_load_n(&c->ready, __ATOMIC_ACQUIRE) && !c->stop)
+		while (__atomic_load_n(&c->ready, __ATOMIC_ACQUIRE) &&
+		       !get_flag(&c->stop))
 			sched_yield();
-		if (c->stop)
+		if (get_flag(&c->stop))
 			break;
 		__atomic_fetch_add(&c->waiters, 1, __ATOMIC_ACQ_REL);
 		ret = c->ops->wait(c->ep, &ev, 1, 2000);
 		if (ret != 1) {
-			if (!c->stop)
+			if (!get_flag(&c->stop))
 				__atomic_fetch_add(&c->failed, 1, __ATOMIC_ACQ_REL);
 			break;
 		}
@@ -747,7 +772,7 @@ TEST_F_TIMEOUT(wakeup, simultaneous_events_wake_every_waiting_thread, 60)
 			TH_LOG("round %d: %d threads still asleep after 3 s", rounds,
 			       c.waiters);
 	}
-	c.stop = 1;
+	set_flag(&c.stop, 1);
 	for (i = 0; i < LW_THREADS; i++) {
 		pthread_kill(th[i], SIGUSR1);
 		pthread_join(th[i], NULL);
@@ -770,7 +795,7 @@ struct xfer {
 	const struct mux_ops *ops;
 	int ep;
 	int efd[XFER_FDS];
-	volatile int stop;
+	int stop;
 	uint64_t written;
 };
 
@@ -779,7 +804,7 @@ static void *xfer_writer(void *arg)
 	struct xfer *x = arg;
 	unsigned int i = 0;
 
-	while (!x->stop) {
+	while (!get_flag(&x->stop)) {
 		if (eventfd_write(x->efd[i++ % XFER_FDS], 1) == 0)
 			x->written++;
 	}
@@ -817,7 +842,7 @@ TEST_F_TIMEOUT(wakeup, wakeups_during_a_transfer_are_never_lost, 60)
 	ASSERT_EQ(0, pthread_create(&th, NULL, xfer_writer, &x));
 	while (now_ns() < end)
 		got += xfer_read(&x, 100);
-	x.stop = 1;
+	set_flag(&x.stop, 1);
 	pthread_join(th, NULL);
 	do {
 		last = xfer_read(&x, 200);
@@ -841,7 +866,7 @@ TEST_F_TIMEOUT(wakeup, wakeups_during_a_transfer_are_never_lost, 60)
 struct modrace {
 	const struct mux_ops *ops;
 	int ep, efd;
-	volatile int turn, stop;
+	int turn, stop;
 };
 
 static void *modrace_fn(void *arg)
@@ -849,13 +874,13 @@ static void *modrace_fn(void *arg)
 	struct modrace *m = arg;
 	struct epoll_event ev;
 
-	while (!m->stop) {
-		while (!m->turn && !m->stop)
+	while (!get_flag(&m->stop)) {
+		while (!get_flag(&m->turn) && !get_flag(&m->stop))
 			;
 		ev.events = EPOLLIN | EPOLLERR | EPOLLET;
 		ev.data.u64 = 0;
 		m->ops->ctl(m->ep, EPOLL_CTL_MOD, m->efd, &ev);
-		m->turn = 0;
+		set_flag(&m->turn, 0);
 	}
 	return NULL;
 }
@@ -877,11 +902,11 @@ TEST_F_TIMEOUT(wakeup, mod_racing_a_wait_rearms_an_edge_triggered_item, 60)
 		ret = variant->ops->wait(m.ep, &ev, 1, 1000);
 		if (ret != 1)
 			break;
-		while (m.turn)
+		while (get_flag(&m.turn))
 			;
-		m.turn = 1;
+		set_flag(&m.turn, 1);
 	}
-	m.stop = 1;
+	set_flag(&m.stop, 1);
 	pthread_join(th, NULL);
 	TH_LOG("%s: %d rounds", variant->ops->name, i);
 	EXPECT_EQ(1, ret) TH_LOG("round %d: the MOD did not re-arm the ready item", i);
