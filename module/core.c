@@ -482,8 +482,8 @@ static void iepoll_stamp(struct iepoll_item *epi)
 		epi->ready_ns = ktime_get_ns();
 }
 
-/* Queue @epi as ready; called with ep->lock held. Returns whether to poll-wake. */
-static bool iepoll_queue_ready(struct iepoll *ep, struct iepoll_item *epi)
+/* Put @epi on the ready list; called with ep->lock held. */
+static void iepoll_link_ready(struct iepoll *ep, struct iepoll_item *epi)
 {
 	lockdep_assert_held(&ep->lock);
 
@@ -493,6 +493,12 @@ static bool iepoll_queue_ready(struct iepoll *ep, struct iepoll_item *epi)
 		ep->stats.max_ready = ep->nready;
 	__pm_stay_awake(epi->ws);
 	iepoll_stamp(epi);
+}
+
+/* Queue @epi as ready and wake waiters. Returns whether to poll-wake. */
+static bool iepoll_queue_ready(struct iepoll *ep, struct iepoll_item *epi)
+{
+	iepoll_link_ready(ep, epi);
 	/* ep->wq is only modified under ep->lock, held here */
 	if (waitqueue_active(&ep->wq))
 		wake_up(&ep->wq);
@@ -631,12 +637,7 @@ static int iepoll_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		iepoll_stamp(epi);
 		break;
 	case IEPOLL_CB_READY:
-		list_add_tail(&epi->rdllink, &ep->rdllist);
-		ep->nready++;
-		if (ep->nready > ep->stats.max_ready)
-			ep->stats.max_ready = ep->nready;
-		__pm_stay_awake(epi->ws);
-		iepoll_stamp(epi);
+		iepoll_link_ready(ep, epi);
 		break;
 	case IEPOLL_CB_ALREADY:
 		break;
