@@ -23,6 +23,7 @@ int tfs_create(struct tfs *t, const char *name)
 	char path[128];
 	struct stat st;
 	size_t i;
+	int err;
 
 	for (i = 0; i < ARRAY_SIZE(tracefs_roots); i++) {
 		snprintf(path, sizeof(path), "%s/instances", tracefs_roots[i]);
@@ -35,15 +36,23 @@ int tfs_create(struct tfs *t, const char *name)
 		return -ENOENT;
 	}
 	snprintf(t->dir, sizeof(t->dir), "%s/%s", path, name);
-	rmdir(t->dir);
-	if (mkdir(t->dir, 0700)) {
-		int err = errno;
-
-		fprintf(stderr, "mkdir %s: %s\n", t->dir, strerror(err));
+	t->kept = false;
+	if (!mkdir(t->dir, 0700))
+		return 0;
+	err = errno;
+	if (err == EEXIST) {
+		t->kept = true;
+		err = tfs_write(t, "events/enable", "0");
+		if (!err)
+			err = tfs_clear(t);
+		if (!err)
+			return 0;
 		t->dir[0] = '\0';
-		return -err;
+		return err;
 	}
-	return 0;
+	fprintf(stderr, "mkdir %s: %s\n", t->dir, strerror(err));
+	t->dir[0] = '\0';
+	return -err;
 }
 
 void tfs_remove(struct tfs *t)
@@ -52,7 +61,9 @@ void tfs_remove(struct tfs *t)
 		return;
 	tfs_write(t, "events/enable", "0");
 	/* The caller removes its triggers first: they keep the instance busy. */
-	if (rmdir(t->dir))
+	if (t->kept)
+		tfs_clear(t);
+	else if (rmdir(t->dir))
 		fprintf(stderr, "rmdir %s: %s\n", t->dir, strerror(errno));
 	t->dir[0] = '\0';
 }

@@ -20,14 +20,19 @@ typedef __u32 u32;
 typedef __u64 u64;
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* A tracefs instance (a directory under instances/) owned by one program. */
+/* A tracefs instance (a directory under instances/) used by one program. */
 struct tfs {
 	char dir[256];
+	bool kept;	/* it existed before tfs_create(): not ours to remove */
 };
 
 /*
- * Create tracefs instance @name (removing a stale one first).  Returns 0, or
- * -errno with a message on stderr.  tfs_remove() rmdirs it again.
+ * Create tracefs instance @name.  Returns 0, or -errno with a message on
+ * stderr.  tfs_remove() rmdirs it again.  An instance of that name that
+ * already exists is used as it is, with its events off and its buffer
+ * emptied, and tfs_remove() leaves it in place: a script that runs many
+ * short programs makes it once (mkdir and rmdir of an instance create and
+ * remove the files of every event, seconds on the debug kernel).
  */
 int tfs_create(struct tfs *t, const char *name);
 void tfs_remove(struct tfs *t);

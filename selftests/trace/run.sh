@@ -14,7 +14,24 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 check=$here/trace_check
 tmp=$(mktemp -d /tmp/iepoll-trace.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+
+# trace_check's tests share one tracefs instance, made here: a mkdir and an
+# rmdir of an instance create and remove the files of every event, which
+# takes seconds on the debug kernel. trace_check empties it and turns its
+# events off before each test.
+instance=/sys/kernel/tracing/instances/iepoll-selftest
+made=
+if [ -d "${instance%/*}" ] && mkdir "$instance" 2>/dev/null; then
+	made=1
+fi
+cleanup() {
+	rm -rf "$tmp"
+	if [ -n "$made" ] && ! rmdir "$instance"; then
+		echo "# rmdir $instance failed: a test left a trigger on it?"
+		cat "$instance"/events/iepoll/*/trigger | grep -v '^#' | sed 's/^/# /'
+	fi
+}
+trap cleanup EXIT
 
 # The scenario's events, as trace_check scenario produces them.
 want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_enter=3 wait_exit=3"
