@@ -165,13 +165,17 @@ t_perf_record() {
 # bpftrace reads a module's tracepoint fields through clang and the kernel
 # headers (the module has no BTF: Debian's headers carry no vmlinux).
 # Debian splits them in an -amd64 (build) and a -common (source) tree;
-# where the "source" link is missing, the -common tree is its sibling.
+# where the "source" link is missing, the -common tree is its sibling. The
+# debug kernel's build tree (scripts/vm links it as /lib/modules/<release>/
+# build) has a "source" link to linux-source-6.1.
 bpftrace_headers() {
 	local rel build src
 
 	rel=$(uname -r)
 	build=$(readlink -f "/lib/modules/$rel/build" 2>/dev/null) || build=
 	src=$(readlink -f "/lib/modules/$rel/source" 2>/dev/null) || src=
+	[ -f "$src/include/linux/kconfig.h" ] ||
+		src=$(readlink -f "$build/source" 2>/dev/null) || src=
 	[ -f "$src/include/linux/kconfig.h" ] || src=${build%-*}-common
 	if [ ! -d "$build/include" ] || [ ! -f "$src/include/linux/kconfig.h" ]; then
 		echo "SKIP: bpftrace needs the kernel headers of $rel for the module's tracepoints (no BTF), none under /lib/modules/$rel/build"
