@@ -42,7 +42,7 @@ int tfs_create(struct tfs *t, const char *name)
 	err = errno;
 	if (err == EEXIST) {
 		t->kept = true;
-		err = tfs_write(t, "events/enable", "0");
+		err = tfs_iepoll_events(t, false);
 		if (!err)
 			err = tfs_clear(t);
 		if (!err)
@@ -59,11 +59,15 @@ void tfs_remove(struct tfs *t)
 {
 	if (!t->dir[0])
 		return;
+	if (t->kept) {
+		tfs_iepoll_events(t, false);
+		tfs_clear(t);
+		t->dir[0] = '\0';
+		return;
+	}
 	tfs_write(t, "events/enable", "0");
 	/* The caller removes its triggers first: they keep the instance busy. */
-	if (t->kept)
-		tfs_clear(t);
-	else if (rmdir(t->dir))
+	if (rmdir(t->dir))
 		fprintf(stderr, "rmdir %s: %s\n", t->dir, strerror(errno));
 	t->dir[0] = '\0';
 }

@@ -29,10 +29,11 @@ struct tfs {
 /*
  * Create tracefs instance @name.  Returns 0, or -errno with a message on
  * stderr.  tfs_remove() rmdirs it again.  An instance of that name that
- * already exists is used as it is, with its events off and its buffer
- * emptied, and tfs_remove() leaves it in place: a script that runs many
- * short programs makes it once (mkdir and rmdir of an instance create and
- * remove the files of every event, seconds on the debug kernel).
+ * already exists is used as it is, with its iepoll events off and its
+ * buffer emptied, and tfs_remove() leaves it in place, other events as
+ * they were: a script that runs many short programs makes it once (mkdir
+ * and rmdir of an instance create and remove the files of every event,
+ * seconds on the debug kernel).
  */
 int tfs_create(struct tfs *t, const char *name);
 void tfs_remove(struct tfs *t);

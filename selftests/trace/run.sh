@@ -18,14 +18,26 @@ tmp=$(mktemp -d /tmp/iepoll-trace.XXXXXX)
 # trace_check's tests share one tracefs instance, made here: a mkdir and an
 # rmdir of an instance create and remove the files of every event, which
 # takes seconds on the debug kernel. trace_check empties it and turns its
-# events off before each test.
+# iepoll events off before each test.
+#
+# module:module_load stays on in it for the whole suite (no module is loaded
+# meanwhile: it records nothing). While any event is on, ftrace keeps its
+# comm recorder on sched_switch and sched_wakeup; otherwise every first
+# enable and last disable of the tests, trace-cmd's and perf's runs included,
+# patches those tracepoints in the scheduler's hottest code. Under TCG, a
+# vCPU once ran a stale int3 of that patching ("Oops: int3" in
+# ttwu_do_activate on the backports kernel, during latency0, with the host
+# fully loaded): the suite patches the scheduler once, not dozens of times.
 instance=/sys/kernel/tracing/instances/iepoll-selftest
 made=
 if [ -d "${instance%/*}" ] && mkdir "$instance" 2>/dev/null; then
 	made=1
+	echo 1 >"$instance/events/module/module_load/enable" ||
+		echo "# could not enable module:module_load in $instance"
 fi
 cleanup() {
 	rm -rf "$tmp"
+	[ -z "$made" ] || echo 0 >"$instance/events/enable"
 	if [ -n "$made" ] && ! rmdir "$instance"; then
 		echo "# rmdir $instance failed: a test left a trigger on it?"
 		cat "$instance"/events/iepoll/*/trigger | grep -v '^#' | sed 's/^/# /'
