@@ -18,6 +18,14 @@ static const char * const tracefs_roots[] = {
 	"/sys/kernel/debug/tracing",
 };
 
+/* An instance kept for the next program: iepoll events off, buffer empty. */
+static int tfs_reset(const struct tfs *t)
+{
+	int err = tfs_iepoll_events(t, false);
+
+	return err ? err : tfs_clear(t);
+}
+
 int tfs_create(struct tfs *t, const char *name)
 {
 	char path[128];
@@ -39,20 +47,16 @@ int tfs_create(struct tfs *t, const char *name)
 	t->kept = false;
 	if (!mkdir(t->dir, 0700))
 		return 0;
-	err = errno;
-	if (err == EEXIST) {
+	if (errno == EEXIST) {
 		t->kept = true;
-		err = tfs_iepoll_events(t, false);
-		if (!err)
-			err = tfs_clear(t);
-		if (!err)
-			return 0;
-		t->dir[0] = '\0';
-		return err;
+		err = tfs_reset(t);
+	} else {
+		err = -errno;
+		fprintf(stderr, "mkdir %s: %s\n", t->dir, strerror(-err));
 	}
-	fprintf(stderr, "mkdir %s: %s\n", t->dir, strerror(err));
-	t->dir[0] = '\0';
-	return -err;
+	if (err)
+		t->dir[0] = '\0';
+	return err;
 }
 
 void tfs_remove(struct tfs *t)
@@ -60,15 +64,14 @@ void tfs_remove(struct tfs *t)
 	if (!t->dir[0])
 		return;
 	if (t->kept) {
-		tfs_iepoll_events(t, false);
-		tfs_clear(t);
-		t->dir[0] = '\0';
-		return;
+		tfs_reset(t);
+	} else {
+		tfs_write(t, "events/enable", "0");
+		/* The caller removes its triggers first: they keep it busy. */
+		if (rmdir(t->dir))
+			fprintf(stderr, "rmdir %s: %s\n", t->dir,
+				strerror(errno));
 	}
-	tfs_write(t, "events/enable", "0");
-	/* The caller removes its triggers first: they keep the instance busy. */
-	if (rmdir(t->dir))
-		fprintf(stderr, "rmdir %s: %s\n", t->dir, strerror(errno));
 	t->dir[0] = '\0';
 }
 
