@@ -37,8 +37,9 @@ if [ -d "${instance%/*}" ] && mkdir "$instance" 2>/dev/null; then
 fi
 cleanup() {
 	rm -rf "$tmp"
-	[ -z "$made" ] || echo 0 >"$instance/events/enable"
-	if [ -n "$made" ] && ! rmdir "$instance"; then
+	[ -n "$made" ] || return 0
+	echo 0 >"$instance/events/enable"
+	if ! rmdir "$instance"; then
 		echo "# rmdir $instance failed: a test left a trigger on it?"
 		cat "$instance"/events/iepoll/*/trigger | grep -v '^#' | sed 's/^/# /'
 	fi
