@@ -123,6 +123,8 @@ struct iepoll_fwatch {
  * @loop_depth: result of that visit
  * @nready:    length of @rdllist
  * @stats:     counters reported by IEPOLL_IOC_STATS (see iepoll_get_stats)
+ * @pid:       tgid of the process that created the instance (main.c)
+ * @comm:      its comm at creation (main.c)
  */
 struct iepoll {
 	struct mutex mtx;		/* locking rules: top of core.c */
@@ -157,6 +159,8 @@ struct iepoll {
 		u64 max_ready;
 		u64 items;
 	} stats;
+	pid_t pid;
+	char comm[IEPOLL_COMM_LEN];
 };
 
 /**
