@@ -77,18 +77,25 @@ static void resolve(void)
 	RESOLVE(close);
 }
 
+/*
+ * A copy: servers that set their process title (nginx, redis) write it
+ * over the environment strings, and nginx's workers clear the environment.
+ */
+static const char *env_copy(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strdup(v) : NULL;
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	const char *fb = getenv("IEPOLL_RUN_FALLBACK");
 
 	resolve();
 	fallback = fb && !strcmp(fb, "1");
-	log_path = getenv("IEPOLL_RUN_LOG");
-	marker_path = getenv("IEPOLL_TRACE_MARKER");
-	if (log_path && !*log_path)
-		log_path = NULL;
-	if (marker_path && !*marker_path)
-		marker_path = NULL;
+	log_path = env_copy("IEPOLL_RUN_LOG");
+	marker_path = env_copy("IEPOLL_TRACE_MARKER");
 }
 
 /* Append @line to @path in one write (O_APPEND: lines never interleave). */
