@@ -11,6 +11,8 @@
 #   trace       iepoll-trace -- redis-server: its report's counts agree
 #               with IEPOLL_IOC_STATS, read by iepoll-run's library when
 #               redis-server exits
+#   trace-signal  iepoll-trace ended by SIGINT prints its report (no
+#               event) and removes its tracefs instance
 #   no-module   without the module iepoll-run fails with its message;
 #               with --fallback the program runs on native epoll
 # Under iepoll-run there must be zero errors, the same results as natively,
@@ -22,6 +24,7 @@
 # Run as root in the guest with the module loaded, after make -C tools:
 #   scripts/vm -- selftests/programs/run.sh
 # no-module unloads iepoll and loads $IEPOLL_KO again (scripts/vm sets it).
+# PROGRAMS_TESTS="trace no-module" runs only those tests.
 # Prints KTAP and the kselftest Totals line; exits non-zero on a failure.
 
 set -eu
@@ -52,7 +55,8 @@ REDIS_REQUESTS=${REDIS_REQUESTS:-1500}
 ASYNCIO_TESTS=${ASYNCIO_TESTS:-"test.test_asyncio.test_streams -k test_start -k test_open -k test_drain -k test_eof -k test_readline"}
 MIN_RATIO=0.75
 
-tests=(nginx redis asyncio trace no-module)
+# shellcheck disable=SC2206
+tests=(${PROGRAMS_TESTS:-nginx redis asyncio trace trace-signal no-module})
 # shellcheck source=selftests/ktap.sh
 . "$here/../ktap.sh"
 
@@ -333,6 +337,38 @@ t_trace() {
 	EOF
 }
 
+# ---- iepoll-trace ended by a signal
+
+t_trace_signal() {
+	local d=$tmp/signal pid rc=0 inst _
+
+	mkdir -p "$d"
+	# instance ids start at 1: this one never gets an event
+	"$trace" -i 4000000000 >"$d/report" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	inst=/sys/kernel/tracing/instances/iepoll-trace-$pid
+	for _ in $(seq 300); do
+		[ -f "$inst/trace_pipe" ] && break
+		sleep 0.1
+	done
+	[ -d "$inst" ] || { echo "iepoll-trace made no $inst in 30 s"; cat "$d/report"; return 1; }
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	cat "$d/report"
+	echo "iepoll-trace exited $rc after SIGINT"
+	if [ -d "$inst" ]; then
+		echo "expected $inst removed, it is still there"
+		rc=1
+	fi
+	if ! grep -q '^no events: no iepoll instance with id 4000000000 got an event' "$d/report"; then
+		echo "expected a report saying that the instance got no event"
+		rc=1
+	fi
+	return "$rc"
+}
+
 # ---- without the module
 
 t_no_module() {
@@ -394,6 +430,7 @@ for t in "${tests[@]}"; do
 	redis)		(trap stop_servers EXIT; t_redis) >"$out" 2>&1 || rc=$? ;;
 	asyncio)	(trap stop_servers EXIT; t_asyncio) >"$out" 2>&1 || rc=$? ;;
 	trace)		(trap stop_servers EXIT; t_trace) >"$out" 2>&1 || rc=$? ;;
+	trace-signal)	(trap stop_servers EXIT; t_trace_signal) >"$out" 2>&1 || rc=$? ;;
 	no-module)	(trap stop_servers EXIT; t_no_module) >"$out" 2>&1 || rc=$? ;;
 	esac
 	echo "took $((SECONDS - start)) s" >>"$out"
