@@ -14,6 +14,7 @@
 #include <linux/signal.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "core.h"
 #include "iepoll_trace.h"
 
@@ -41,11 +42,17 @@ static int iepoll_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * As epoll_ctl(): fdget(), not fget(), pins the target for the call.  In a
+ * process whose file table is not shared it takes no reference at all (no
+ * atomic increment and decrement per CTL); the descriptor cannot be closed
+ * under us then.  The core takes its own reference when it keeps the file.
+ */
 static long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg)
 {
 	struct epoll_event epds;
 	struct iepoll_ctl ctl;
-	struct file *tfile;
+	struct fd tf;
 	int err;
 
 	if (copy_from_user(&ctl, uarg, sizeof(ctl)))
@@ -53,14 +60,14 @@ static long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg)
 	if (ctl.__pad)
 		return -EINVAL;
 
-	tfile = fget(ctl.fd);
-	if (!tfile)
+	tf = fdget(ctl.fd);
+	if (!fd_file(tf))
 		return -EBADF;
 
 	epds.events = (__force __poll_t)ctl.events;
 	epds.data = ctl.data;
-	err = iepoll_ctl(ep, ctl.op, tfile, ctl.fd, &epds);
-	fput(tfile);
+	err = iepoll_ctl(ep, ctl.op, fd_file(tf), ctl.fd, &epds);
+	fdput(tf);
 	return err;
 }
 
