@@ -233,6 +233,50 @@ TEST_F(close, an_instance_sent_over_the_socket_it_watches_is_collected)
 	}
 }
 
+/*
+ * A ptmx master is opened with FMODE_NONOTIFY: the kernel sends no close
+ * event for it, so iepoll keeps a reference and its sweep removes the item
+ * (the fallback, README).  As with epoll, the closed master is never
+ * reported; iepoll counts it as a fallback file and sweeps it within the
+ * bound.
+ */
+TEST_F(close, a_closed_ptmx_master_is_never_reported_and_is_swept)
+{
+	const struct mux_ops *ops = variant->ops;
+	long long end = now_ns() + GC_BOUND_NS;
+	struct iepoll_stats_v2 st = { 0 };
+	struct epoll_event ev;
+	int m, pts;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (m < 0)
+		SKIP(return, "posix_openpt: %s (no devpts?)", strerror(errno));
+	ASSERT_EQ(0, grantpt(m));
+	ASSERT_EQ(0, unlockpt(m));
+	pts = open(ptsname(m), O_RDWR | O_NOCTTY);
+	ASSERT_LE(0, pts);
+	ASSERT_EQ(2, write(pts, "x\n", 2));
+	MUX_ADD(ops, self->ep, m, EPOLLIN, 0x7e);
+	ASSERT_EQ(1, ops->wait(self->ep, &ev, 1, 1000));
+	close(m);
+	EXPECT_EQ(0, ops->wait(self->ep, &ev, 1, 0))
+		TH_LOG("the closed ptmx master was reported");
+	if (!ops->native) {
+		do {
+			ASSERT_EQ(0, iepoll_get_stats_v2(self->ep, &st));
+			if (!st.stats.items)
+				break;
+			usleep(10000);
+		} while (now_ns() < end);
+		EXPECT_EQ(0, st.stats.items)
+			TH_LOG("the sweep left the closed master for %lld ms",
+			       GC_BOUND_NS / MS);
+		EXPECT_EQ(1, st.fallback);
+		EXPECT_EQ(1, st.closes);
+	}
+	close(pts);
+}
+
 /* ------------------------------------------------------------------ */
 /* A stalled instance                                                  */
 
