@@ -12,6 +12,9 @@
 #                      supported kernel: zero findings
 #   make check         everything: lint, DKMS, selftests and KUnit in the VM
 #   make demo          install what is missing, build, boot the VM, run the demo
+#   make bench [KERNEL="stock backports"] [QUICK=1]
+#                      select, poll, epoll, iepoll and io_uring side by side
+#                      in the VM: .build/bench/<kernel>/ (scripts/bench)
 #   make clean
 #
 # KDIR defaults to the running kernel's build directory, else to the newest
@@ -60,6 +63,9 @@ check:
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench $(if $(KERNEL),--kernel "$(KERNEL)") $(if $(QUICK),--quick)
+
 clean:
 	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
 	rm -rf .build
@@ -71,4 +77,5 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
-.PHONY: module module-debug install dkms-install style lint check demo clean kdir
+.PHONY: module module-debug install dkms-install style lint check demo bench clean \
+	kdir

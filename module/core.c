@@ -954,24 +954,15 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
 	return 0;
 }
 
-/**
- * iepoll_ctl - EPOLL_CTL_ADD, MOD or DEL on an instance
- * @ep:    the instance
- * @op:    the operation
- * @tfile: the target file, referenced by the caller for the call
- * @fd:    the descriptor @tfile was found under
- * @epds:  events and data (ignored for DEL); EPOLLWAKEUP may be dropped
- *
- * Return: 0 or the errno epoll_ctl(2) would give.
+/*
+ * The checks of epoll_ctl() that need no lock, in epoll's order: EPERM for
+ * a target without ->poll, EINVAL for the instance itself, a real epoll
+ * file, or flags that do not go together.  Drops EPOLLWAKEUP silently when
+ * the caller may not use it.
  */
-int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
-	       struct epoll_event *epds)
+static int iepoll_ctl_prepare(struct iepoll *ep, int op, struct file *tfile,
+			      struct epoll_event *epds)
 {
-	struct iepoll_file *rec = NULL;
-	bool nested, full_check = false;
-	struct iepoll_item *epi;
-	int err;
-
 	if (!file_can_poll(tfile))
 		return -EPERM;
 
@@ -985,44 +976,72 @@ int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 	if (tfile == ep->file || iepoll_file_is_epoll(tfile))
 		return -EINVAL;
 
-	nested = iepoll_file_is_instance(tfile);
-	err = iepoll_ctl_check(op, epds->events, nested);
+	return iepoll_ctl_check(op, epds->events,
+				iepoll_file_is_instance(tfile));
+}
+
+/*
+ * A fallback file gives its watches back through the sweep: at the watch
+ * limit, run it now (with no iepoll lock held), so that a close followed
+ * by an ADD does not fail with ENOSPC.
+ */
+static void iepoll_ctl_make_room(struct iepoll *ep)
+{
+	if (atomic_long_read(&ep->user->watches) >=
+	    (long)READ_ONCE(iepoll_max_user_watches) && iepoll_nr_fallback())
+		iepoll_sweep_now();
+}
+
+/**
+ * iepoll_ctl_locked - EPOLL_CTL_ADD, MOD or DEL, with ep->mtx held
+ * @ep:    the instance, its mutex held by the caller
+ * @op:    the operation
+ * @tfile: the target file, referenced by the caller for the call
+ * @fd:    the descriptor @tfile was found under
+ * @epds:  events and data (ignored for DEL); EPOLLWAKEUP may be dropped
+ *
+ * An ADD that may create a loop or new wakeup paths drops ep->mtx to take
+ * iepoll_nest_mutex first, as eventpoll does, and holds ep->mtx again when
+ * it returns.  IEPOLL_IOC_SUBMIT applies its changes through this with the
+ * mutex taken once.
+ *
+ * Return: 0 or the errno epoll_ctl(2) would give.
+ */
+int iepoll_ctl_locked(struct iepoll *ep, int op, struct file *tfile, int fd,
+		      struct epoll_event *epds)
+{
+	struct iepoll_file *rec = NULL;
+	bool full_check = false;
+	struct iepoll_item *epi;
+	int err;
+
+	lockdep_assert_held(&ep->mtx);
+
+	err = iepoll_ctl_prepare(ep, op, tfile, epds);
 	if (err)
 		return err;
 
 	if (op == EPOLL_CTL_ADD) {
-		/*
-		 * A fallback file gives its watches back through the sweep:
-		 * at the limit, run it now, so that a close followed by an
-		 * ADD does not fail with ENOSPC.
-		 */
-		if (atomic_long_read(&ep->user->watches) >=
-		    (long)READ_ONCE(iepoll_max_user_watches) &&
-		    iepoll_nr_fallback())
-			iepoll_sweep_now();
 		rec = iepoll_file_get(tfile);
 		if (IS_ERR(rec))
 			return PTR_ERR(rec);
-	}
-
-	mutex_lock(&ep->mtx);
-	/*
-	 * As eventpoll: an ADD that can create a loop or new wakeup paths
-	 * (the target is an instance, this instance is watched, or a check
-	 * is visiting it right now) runs under iepoll_nest_mutex, which
-	 * must be taken before any ep->mtx.
-	 */
-	if (op == EPOLL_CTL_ADD && iepoll_nest_needs_check(ep, tfile)) {
-		mutex_unlock(&ep->mtx);
-		mutex_lock(&iepoll_nest_mutex);
-		iepoll_nest_begin();
-		full_check = true;
-		if (nested) {
-			err = iepoll_loop_check(ep, tfile->private_data);
+		/*
+		 * An ADD that can create a loop or new wakeup paths (the
+		 * target is an instance, this instance is watched, or a check
+		 * is visiting it right now) runs under iepoll_nest_mutex,
+		 * which must be taken before any ep->mtx.
+		 */
+		if (iepoll_nest_needs_check(ep, tfile)) {
+			mutex_unlock(&ep->mtx);
+			mutex_lock(&iepoll_nest_mutex);
+			iepoll_nest_begin();
+			full_check = true;
+			if (iepoll_file_is_instance(tfile))
+				err = iepoll_loop_check(ep, tfile->private_data);
+			mutex_lock(&ep->mtx);
 			if (err)
-				goto out_nest;
+				goto out;
 		}
-		mutex_lock(&ep->mtx);
 	}
 
 	epi = iepoll_find(ep, tfile, fd);
@@ -1057,15 +1076,49 @@ int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 		err = iepoll_modify(ep, epi, epds);
 		break;
 	}
-	mutex_unlock(&ep->mtx);
 
-out_nest:
+out:
 	if (full_check) {
 		iepoll_nest_end();
 		mutex_unlock(&iepoll_nest_mutex);
 	}
+	/* the item's own reference keeps it: never the last one here */
 	if (rec)
 		iepoll_file_put(rec);
+	return err;
+}
+
+/* Before a batch of changes: what must run with no iepoll lock held. */
+void iepoll_ctl_begin(struct iepoll *ep, bool adds)
+{
+	if (adds)
+		iepoll_ctl_make_room(ep);
+	mutex_lock(&ep->mtx);
+}
+
+void iepoll_ctl_end(struct iepoll *ep)
+{
+	mutex_unlock(&ep->mtx);
+}
+
+/**
+ * iepoll_ctl - EPOLL_CTL_ADD, MOD or DEL on an instance
+ * @ep:    the instance
+ * @op:    the operation
+ * @tfile: the target file, referenced by the caller for the call
+ * @fd:    the descriptor @tfile was found under
+ * @epds:  events and data (ignored for DEL); EPOLLWAKEUP may be dropped
+ *
+ * Return: 0 or the errno epoll_ctl(2) would give.
+ */
+int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
+	       struct epoll_event *epds)
+{
+	int err;
+
+	iepoll_ctl_begin(ep, op == EPOLL_CTL_ADD);
+	err = iepoll_ctl_locked(ep, op, tfile, fd, epds);
+	iepoll_ctl_end(ep);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_ctl);
@@ -1444,12 +1497,35 @@ void iepoll_get_totals(struct iepoll_stats *sum, unsigned long *instances)
 	spin_unlock(&iepoll_instances_lock);
 }
 
+/* IEPOLL_IOC_STATS_V2: the counters, the creator and the newer counters. */
+void iepoll_get_stats_v2(struct iepoll *ep, struct iepoll_stats_v2 *st)
+{
+	memset(st, 0, sizeof(*st));
+	spin_lock_irq(&ep->lock);
+	iepoll_read_stats(ep, &st->stats);
+	st->closes = ep->stats.closes;
+	st->fallback = ep->stats.fallback;
+	st->submits = ep->stats.submits;
+	st->changes = ep->stats.changes;
+	spin_unlock_irq(&ep->lock);
+	st->pid = ep->pid;
+	memcpy(st->comm, ep->comm, sizeof(st->comm));
+}
+
+/* One IEPOLL_IOC_SUBMIT applied @changes changes. */
+void iepoll_note_submit(struct iepoll *ep, unsigned int changes)
+{
+	spin_lock_irq(&ep->lock);
+	ep->stats.submits++;
+	ep->stats.changes += changes;
+	spin_unlock_irq(&ep->lock);
+}
+
 /* fdinfo: epoll's item lines, then iepoll's own. */
 void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 {
-	struct iepoll_stats st;
+	struct iepoll_stats_v2 st;
 	struct rb_node *rbp;
-	u64 closes, fallback;
 
 	mutex_lock(&ep->mtx);
 	for (rbp = rb_first_cached(&ep->rbr); rbp; rbp = rb_next(rbp)) {
@@ -1466,17 +1542,14 @@ void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 	}
 	mutex_unlock(&ep->mtx);
 
-	spin_lock_irq(&ep->lock);
-	iepoll_read_stats(ep, &st);
-	closes = ep->stats.closes;
-	fallback = ep->stats.fallback;
-	spin_unlock_irq(&ep->lock);
-	seq_printf(m, "iepoll-id:\t%u\n", st.id);
-	seq_printf(m, "iepoll-stats:\tinserts %llu modifies %llu removes %llu callbacks %llu wakeups %llu delivered %llu overflows %llu waits %llu timeouts %llu eintr %llu max_ready %llu items %llu closes %llu fallback %llu\n",
-		   st.inserts, st.modifies, st.removes, st.callbacks,
-		   st.wakeups, st.delivered, st.overflows, st.waits,
-		   st.timeouts, st.eintr, st.max_ready, st.items, closes,
-		   fallback);
+	iepoll_get_stats_v2(ep, &st);
+	seq_printf(m, "iepoll-id:\t%u\n", st.stats.id);
+	seq_printf(m, "iepoll-stats:\tinserts %llu modifies %llu removes %llu callbacks %llu wakeups %llu delivered %llu overflows %llu waits %llu timeouts %llu eintr %llu max_ready %llu items %llu closes %llu fallback %llu submits %llu changes %llu\n",
+		   st.stats.inserts, st.stats.modifies, st.stats.removes,
+		   st.stats.callbacks, st.stats.wakeups, st.stats.delivered,
+		   st.stats.overflows, st.stats.waits, st.stats.timeouts,
+		   st.stats.eintr, st.stats.max_ready, st.stats.items,
+		   st.closes, st.fallback, st.submits, st.changes);
 }
 
 /* ------------------------------------------------------------------ */

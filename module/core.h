@@ -16,6 +16,7 @@
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/rhashtable-types.h>
+#include <linux/signal.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -153,10 +154,10 @@ struct iepoll_file {
  * @nready:    items whose rdllink is linked: on @rdllist, or on the
  *             private list of a transfer under way
  * @stats:     counters reported by IEPOLL_IOC_STATS, all under @lock
- * @rcu:       frees the instance after a grace period (nest.c walks
- *             instances under RCU)
  * @pid:       tgid of the process that created the instance (main.c)
  * @comm:      its comm at creation (main.c)
+ * @rcu:       frees the instance after a grace period (nest.c walks
+ *             instances under RCU)
  */
 struct iepoll {
 	struct mutex mtx;		/* locking rules: top of core.c */
@@ -193,10 +194,12 @@ struct iepoll {
 		u64 items;
 		u64 closes;
 		u64 fallback;
+		u64 submits;
+		u64 changes;
 	} stats;
-	struct rcu_head rcu;
 	pid_t pid;
 	char comm[IEPOLL_COMM_LEN];
+	struct rcu_head rcu;
 };
 
 /**
@@ -270,6 +273,19 @@ int iepoll_wait(struct iepoll *ep, struct epoll_event __user *events,
 		int maxevents, s64 timeout_ns);
 __poll_t iepoll_poll(struct iepoll *ep, struct file *file, poll_table *wait);
 void iepoll_get_stats(struct iepoll *ep, struct iepoll_stats *st);
+void iepoll_get_stats_v2(struct iepoll *ep, struct iepoll_stats_v2 *st);
+int iepoll_ctl_locked(struct iepoll *ep, int op, struct file *tfile, int fd,
+		      struct epoll_event *epds);
+void iepoll_ctl_begin(struct iepoll *ep, bool adds);
+void iepoll_ctl_end(struct iepoll *ep);
+void iepoll_note_submit(struct iepoll *ep, unsigned int changes);
+
+/* The ioctls' argument handling (main.c, submit.c). */
+int iepoll_wait_prepare(const struct iepoll_wait *w, sigset_t *ksigmask);
+int iepoll_wait_masked(struct iepoll *ep, const struct iepoll_wait *w,
+		       sigset_t *ksigmask);
+long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg);
+long iepoll_ioctl_submit(struct iepoll *ep, struct iepoll_submit __user *uarg);
 void iepoll_show_items(struct seq_file *m, struct iepoll *ep);
 void iepoll_get_totals(struct iepoll_stats *st, unsigned long *instances);
 

@@ -325,6 +325,39 @@ TRACE_EVENT(iepoll_deliver,
 );
 
 /**
+ * iepoll_submit - an IEPOLL_IOC_SUBMIT applied its changes
+ *
+ * @id:		instance id
+ * @nchanges:	changes in the list
+ * @applied:	changes carried out: all of them when the caller asked for
+ *		per-change results, else those before the first failure
+ * @failed:	changes that failed (at most 1 without per-change results)
+ * @maxevents:	the wait that follows, 0 for none; its iepoll_wait_enter
+ *		and iepoll_wait_exit come next
+ *
+ * Each change also fires its own iepoll_insert, iepoll_modify or
+ * iepoll_remove, before this event.
+ */
+TRACE_EVENT(iepoll_submit,
+	    TP_PROTO(u32 id, u32 nchanges, u32 applied, u32 failed,
+		     int maxevents),
+	    TP_ARGS(id, nchanges, applied, failed, maxevents),
+	    TP_STRUCT__entry(__field(u32, id)
+			     __field(u32, nchanges)
+			     __field(u32, applied)
+			     __field(u32, failed)
+			     __field(int, maxevents)),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->nchanges = nchanges;
+			   __entry->applied = applied;
+			   __entry->failed = failed;
+			   __entry->maxevents = maxevents;),
+	    TP_printk("id %u nchanges %u applied %u failed %u maxevents %d",
+		      __entry->id, __entry->nchanges, __entry->applied,
+		      __entry->failed, __entry->maxevents)
+);
+
+/**
  * iepoll_wait_enter - a task entered IEPOLL_IOC_WAIT
  *
  * @id:		instance id

@@ -14,6 +14,7 @@
 #include <linux/signal.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "core.h"
 #include "iepoll_trace.h"
 
@@ -41,27 +42,22 @@ static int iepoll_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg)
+/*
+ * epoll_pwait2()'s checks of its arguments, in its order, changing
+ * nothing: the padding, the size of the signal mask, and its copy-in.
+ */
+int iepoll_wait_prepare(const struct iepoll_wait *w, sigset_t *ksigmask)
 {
-	struct epoll_event epds;
-	struct iepoll_ctl ctl;
-	struct file *tfile;
-	int err;
-
-	if (copy_from_user(&ctl, uarg, sizeof(ctl)))
-		return -EFAULT;
-	if (ctl.__pad)
+	if (w->__pad)
 		return -EINVAL;
-
-	tfile = fget(ctl.fd);
-	if (!tfile)
-		return -EBADF;
-
-	epds.events = (__force __poll_t)ctl.events;
-	epds.data = ctl.data;
-	err = iepoll_ctl(ep, ctl.op, tfile, ctl.fd, &epds);
-	fput(tfile);
-	return err;
+	if (w->sigmask) {
+		if (w->sigsetsize != sizeof(sigset_t))
+			return -EINVAL;
+		if (copy_from_user(ksigmask, u64_to_user_ptr(w->sigmask),
+				   sizeof(*ksigmask)))
+			return -EFAULT;
+	}
+	return 0;
 }
 
 /*
@@ -70,32 +66,21 @@ static long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg)
  * ran (set_restore_sigmask), so a signal unblocked by the mask is delivered
  * exactly when it ends the wait; otherwise it is restored at once.
  */
-static long iepoll_ioctl_wait(struct iepoll *ep,
-			      struct iepoll_wait __user *uarg)
+int iepoll_wait_masked(struct iepoll *ep, const struct iepoll_wait *w,
+		       sigset_t *ksigmask)
 {
-	sigset_t ksigmask, oldmask;
-	struct iepoll_wait w;
+	sigset_t oldmask;
 	int res;
 
-	if (copy_from_user(&w, uarg, sizeof(w)))
-		return -EFAULT;
-	if (w.__pad)
-		return -EINVAL;
-
-	if (w.sigmask) {
-		if (w.sigsetsize != sizeof(sigset_t))
-			return -EINVAL;
-		if (copy_from_user(&ksigmask, u64_to_user_ptr(w.sigmask),
-				   sizeof(ksigmask)))
-			return -EFAULT;
-		sigdelsetmask(&ksigmask, sigmask(SIGKILL) | sigmask(SIGSTOP));
-		sigprocmask(SIG_SETMASK, &ksigmask, &oldmask);
+	if (w->sigmask) {
+		sigdelsetmask(ksigmask, sigmask(SIGKILL) | sigmask(SIGSTOP));
+		sigprocmask(SIG_SETMASK, ksigmask, &oldmask);
 	}
 
-	res = iepoll_wait(ep, u64_to_user_ptr(w.events), w.maxevents,
-			  w.timeout_ns);
+	res = iepoll_wait(ep, u64_to_user_ptr(w->events), w->maxevents,
+			  w->timeout_ns);
 
-	if (w.sigmask) {
+	if (w->sigmask) {
 		if (res == -EINTR) {
 			current->saved_sigmask = oldmask;
 			set_restore_sigmask();
@@ -104,6 +89,21 @@ static long iepoll_ioctl_wait(struct iepoll *ep,
 		}
 	}
 	return res;
+}
+
+static long iepoll_ioctl_wait(struct iepoll *ep,
+			      struct iepoll_wait __user *uarg)
+{
+	struct iepoll_wait w;
+	sigset_t ksigmask;
+	int err;
+
+	if (copy_from_user(&w, uarg, sizeof(w)))
+		return -EFAULT;
+	err = iepoll_wait_prepare(&w, &ksigmask);
+	if (err)
+		return err;
+	return iepoll_wait_masked(ep, &w, &ksigmask);
 }
 
 static long iepoll_ioctl(struct file *file, unsigned int cmd,
@@ -125,10 +125,10 @@ static long iepoll_ioctl(struct file *file, unsigned int cmd,
 		iepoll_get_stats(ep, &st);
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 	case IEPOLL_IOC_STATS_V2:
-		iepoll_get_stats(ep, &st2.stats);
-		st2.pid = ep->pid;
-		memcpy(st2.comm, ep->comm, sizeof(st2.comm));
+		iepoll_get_stats_v2(ep, &st2);
 		return copy_to_user(argp, &st2, sizeof(st2)) ? -EFAULT : 0;
+	case IEPOLL_IOC_SUBMIT:
+		return iepoll_ioctl_submit(ep, argp);
 	}
 	return -ENOTTY;
 }

@@ -4,8 +4,8 @@
 # Run the iepoll selftest suites, as root in the guest with the module
 # loaded:  make -C selftests && scripts/vm -- selftests/run.sh [SUITE...]
 #
-# SUITE names a suite (ctl, wait, wakeup, file, close, paths, stress, race,
-# preload, trace, programs: real programs under iepoll-run, built by
+# SUITE names a suite (ctl, wait, wakeup, file, close, paths, submit, stress,
+# race, preload, trace, programs: real programs under iepoll-run, built by
 # make -C tools); without one, every suite runs.  Each prints KTAP ending
 # with the kselftest Totals line;
 # after each, this prints "SUITE <name> rc=<rc>".  Exits non-zero if any
@@ -14,7 +14,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-all=(ctl wait wakeup file close paths stress race preload trace programs)
+all=(ctl wait wakeup file close paths submit stress race preload trace programs)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all[@]}")
 

@@ -240,9 +240,9 @@ int main(void)
 		 "the ONESHOT item is disarmed: the callback does nothing (DISARMED)");
 	put(sp[1], "w");
 
-	announce("close both ends of pipe A, then IEPOLL_IOC_WAIT with a 300 ms timeout",
-		 "the write end's release wakes the reader side (empty key); the wait skips the closed file\n"
-		 "   (delivered 0) and kicks the reaper, which removes it (reason REAP)");
+	announce("close pipe A, read end first, then IEPOLL_IOC_WAIT with a 300 ms timeout",
+		 "the read end's last close removes its item in this task before close() returns (reason CLOSE);\n"
+		 "   the write end's close finds no item left, and the wait sleeps and times out (res 0)");
 	close(pa[0]);
 	close(pa[1]);
 	wait_show(8, 300000000LL);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -53,9 +54,9 @@ int iepoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	return iepoll_ioctl(epfd, IEPOLL_IOC_CTL, &ctl);
 }
 
-static int iepoll_wait_ns(int epfd, struct epoll_event *events,
-			  int maxevents, int64_t timeout_ns,
-			  const sigset_t *sigmask)
+static struct iepoll_wait wait_arg(struct epoll_event *events,
+				   int maxevents, int64_t timeout_ns,
+				   const sigset_t *sigmask)
 {
 	struct iepoll_wait wait = {
 		.events = (uintptr_t)events,
@@ -64,6 +65,16 @@ static int iepoll_wait_ns(int epfd, struct epoll_event *events,
 		.sigmask = (uintptr_t)sigmask,
 		.sigsetsize = IEPOLL_SIGSETSIZE,
 	};
+
+	return wait;
+}
+
+static int iepoll_wait_ns(int epfd, struct epoll_event *events,
+			  int maxevents, int64_t timeout_ns,
+			  const sigset_t *sigmask)
+{
+	struct iepoll_wait wait = wait_arg(events, maxevents, timeout_ns,
+					   sigmask);
 
 	return iepoll_ioctl(epfd, IEPOLL_IOC_WAIT, &wait);
 }
@@ -86,24 +97,123 @@ int iepoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 			      sigmask);
 }
 
+/* A timespec as epoll_pwait2(2) takes it, in ns (-1: none); -2 if invalid. */
+static int64_t ts_to_ns(const struct timespec *timeout)
+{
+	if (!timeout)
+		return -1;
+	if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+	    timeout->tv_nsec >= NSEC_PER_SEC)
+		return -2;
+	if (timeout->tv_sec >= INT64_MAX / NSEC_PER_SEC)
+		return INT64_MAX;
+	return timeout->tv_sec * NSEC_PER_SEC + timeout->tv_nsec;
+}
+
 int iepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		  const struct timespec *timeout, const sigset_t *sigmask)
 {
-	int64_t ns = -1;
+	int64_t ns = ts_to_ns(timeout);
 
-	if (timeout) {
+	if (ns == -2) {
 		/* As epoll_pwait2(2): a timespec64 that is not valid. */
-		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-		    timeout->tv_nsec >= NSEC_PER_SEC) {
-			errno = EINVAL;
-			return -1;
-		}
-		if (timeout->tv_sec >= INT64_MAX / NSEC_PER_SEC)
-			ns = INT64_MAX;
-		else
-			ns = timeout->tv_sec * NSEC_PER_SEC + timeout->tv_nsec;
+		errno = EINVAL;
+		return -1;
 	}
 	return iepoll_wait_ns(epfd, events, maxevents, ns, sigmask);
+}
+
+static int submit_ns(int epfd, const struct iepoll_ctl *changes, int nchanges,
+		     int *results, unsigned int *applied,
+		     struct epoll_event *events, int maxevents,
+		     int64_t timeout_ns, const sigset_t *sigmask)
+{
+	struct iepoll_submit sub = {
+		.changes = (uintptr_t)changes,
+		.results = (uintptr_t)results,
+		.nchanges = nchanges < 0 ? UINT32_MAX : (uint32_t)nchanges,
+		.wait = wait_arg(events, maxevents, timeout_ns, sigmask),
+	};
+	int ret = iepoll_ioctl(epfd, IEPOLL_IOC_SUBMIT, &sub);
+
+	if (applied)
+		*applied = sub.applied;
+	return ret;
+}
+
+int iepoll_submit(int epfd, const struct iepoll_ctl *changes, int nchanges,
+		  int *results, unsigned int *applied,
+		  struct epoll_event *events, int maxevents,
+		  const struct timespec *timeout, const sigset_t *sigmask)
+{
+	int64_t ns = ts_to_ns(timeout);
+
+	if (ns == -2) {
+		errno = EINVAL;
+		return -1;
+	}
+	return submit_ns(epfd, changes, nchanges, results, applied, events,
+			 maxevents, ns, sigmask);
+}
+
+void iepoll_changelist_init(struct iepoll_changelist *cl, int epfd)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->epfd = epfd;
+}
+
+/* Send the queued changes with a wait of @maxevents (0: none). */
+static int changelist_flush(struct iepoll_changelist *cl,
+			    struct epoll_event *events, int maxevents,
+			    int64_t timeout_ns)
+{
+	unsigned int applied = 0, i;
+	int n = cl->n, ret;
+
+	ret = submit_ns(cl->epfd, cl->changes, n, cl->results, &applied,
+			events, maxevents, timeout_ns, NULL);
+	if (ret < 0 && applied == 0 && n > 0)
+		return ret;	/* refused as a whole: the list is kept */
+	cl->n = 0;
+	cl->nfailed = 0;
+	for (i = 0; i < applied; i++) {
+		if (!cl->results[i])
+			continue;
+		cl->nfailed++;
+		if (cl->failed)
+			cl->failed(&cl->changes[i], -cl->results[i], cl->arg);
+	}
+	return ret;
+}
+
+int iepoll_changelist_add(struct iepoll_changelist *cl, int op, int fd,
+			  const struct epoll_event *event)
+{
+	struct iepoll_ctl *c;
+
+	if (!event && op != EPOLL_CTL_DEL) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (cl->n == IEPOLL_CHANGELIST_LEN &&
+	    changelist_flush(cl, NULL, 0, 0) < 0)
+		return -1;
+	c = &cl->changes[cl->n++];
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	c->fd = fd;
+	if (event) {
+		c->events = event->events;
+		c->data = event->data.u64;
+	}
+	return 0;
+}
+
+int iepoll_changelist_wait(struct iepoll_changelist *cl,
+			   struct epoll_event *events, int maxevents,
+			   int timeout)
+{
+	return changelist_flush(cl, events, maxevents, ms_to_ns(timeout));
 }
 
 int iepoll_abi_version(int epfd)
@@ -114,4 +224,9 @@ int iepoll_abi_version(int epfd)
 int iepoll_get_stats(int epfd, struct iepoll_stats *stats)
 {
 	return iepoll_ioctl(epfd, IEPOLL_IOC_STATS, stats);
+}
+
+int iepoll_get_stats_v2(int epfd, struct iepoll_stats_v2 *stats)
+{
+	return iepoll_ioctl(epfd, IEPOLL_IOC_STATS_V2, stats);
 }

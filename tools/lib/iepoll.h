@@ -32,5 +32,47 @@ int iepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 /* Not in libc: the module's own ioctls. */
 int iepoll_abi_version(int epfd);
 int iepoll_get_stats(int epfd, struct iepoll_stats *stats);
+int iepoll_get_stats_v2(int epfd, struct iepoll_stats_v2 *stats);
+
+/*
+ * IEPOLL_IOC_SUBMIT: apply @nchanges changes in order, then wait as
+ * iepoll_pwait2() would (@maxevents 0: no wait).  With @results, every
+ * change is attempted and results[i] is its 0 or -errno; without, the first
+ * failure stops the call and is its errno.  *@applied (if not NULL) tells
+ * how many changes were carried out.  Returns the events, or -1 with errno;
+ * the rules are at struct iepoll_submit in <linux/iepoll.h>.
+ */
+int iepoll_submit(int epfd, const struct iepoll_ctl *changes, int nchanges,
+		  int *results, unsigned int *applied,
+		  struct epoll_event *events, int maxevents,
+		  const struct timespec *timeout, const sigset_t *sigmask);
+
+/*
+ * A changelist, as an event loop uses one: iepoll_changelist_add() queues
+ * a change instead of making a call (a full list is sent first, without a
+ * wait), and iepoll_changelist_wait() sends the queued changes and waits,
+ * in one call.  Every change is attempted; after the call, @failed (if set)
+ * is called for each change that failed, with its errno, and @nfailed
+ * counts them.  A call refused as a whole (EFAULT, EINVAL...) returns -1
+ * and keeps the list.
+ */
+#define IEPOLL_CHANGELIST_LEN	64
+
+struct iepoll_changelist {
+	int epfd;
+	int n;
+	int nfailed;
+	void (*failed)(const struct iepoll_ctl *change, int err, void *arg);
+	void *arg;
+	struct iepoll_ctl changes[IEPOLL_CHANGELIST_LEN];
+	int results[IEPOLL_CHANGELIST_LEN];
+};
+
+void iepoll_changelist_init(struct iepoll_changelist *cl, int epfd);
+int iepoll_changelist_add(struct iepoll_changelist *cl, int op, int fd,
+			  const struct epoll_event *event);
+int iepoll_changelist_wait(struct iepoll_changelist *cl,
+			   struct epoll_event *events, int maxevents,
+			   int timeout);
 
 #endif /* _IEPOLL_LIB_H */

@@ -96,18 +96,86 @@ struct iepoll_stats {
 
 /**
  * struct iepoll_stats_v2 - argument of IEPOLL_IOC_STATS_V2 (ABI 2)
- * @stats:  the counters of struct iepoll_stats
- * @pid:    the process (thread group id, as seen from the initial pid
- *          namespace, like a trace event's common_pid) that created the
- *          instance
- * @__pad:  zero
- * @comm:   that process's command name at creation, NUL-terminated
+ * @stats:    the counters of struct iepoll_stats
+ * @pid:      the process (thread group id, as seen from the initial pid
+ *            namespace, like a trace event's common_pid) that created the
+ *            instance
+ * @__pad:    zero
+ * @comm:     that process's command name at creation, NUL-terminated
+ * @closes:   items removed because their file was closed (at its last
+ *            close, or by the sweep of files that send no close event)
+ * @fallback: items added on files that send no close event (see README)
+ * @submits:  IEPOLL_IOC_SUBMIT calls that applied their changes
+ * @changes:  changes those calls applied
  */
 struct iepoll_stats_v2 {
 	struct iepoll_stats stats;
 	__s32 pid;
 	__u32 __pad;
 	char comm[IEPOLL_COMM_LEN];
+	__u64 closes;
+	__u64 fallback;
+	__u64 submits;
+	__u64 changes;
+};
+
+/* The most changes one IEPOLL_IOC_SUBMIT takes. */
+#define IEPOLL_SUBMIT_MAX	1024
+
+/**
+ * struct iepoll_submit - argument of IEPOLL_IOC_SUBMIT (ABI 2): apply a list
+ *                        of changes, then wait, in one call (kqueue's
+ *                        changelist and eventlist)
+ * @changes:  user pointer to struct iepoll_ctl[@nchanges]
+ * @results:  user pointer to __s32[@nchanges], one result per change (0 or
+ *            -errno), or 0: stop at the first change that fails
+ * @nchanges: 0 .. IEPOLL_SUBMIT_MAX, else EINVAL
+ * @applied:  out: the changes carried out (see below); the value passed in
+ *            is ignored
+ * @wait:     the wait, exactly as IEPOLL_IOC_WAIT takes it, except that
+ *            @wait.maxevents may be 0: apply the changes only
+ *
+ * The changes are applied in order, each exactly as IEPOLL_IOC_CTL would
+ * apply it (the same checks, errnos, trace events and statistics), with
+ * the instance's mutex taken once for all of them; then the wait runs
+ * exactly as IEPOLL_IOC_WAIT, signal mask included.
+ *
+ * Nothing is applied, and the call fails, when: the struct cannot be read
+ * (EFAULT); @nchanges is too large, a __pad field of the struct or of
+ * @wait is not zero, @wait.maxevents is out of range, or @wait.sigsetsize
+ * is wrong (EINVAL); the signal mask, the change array, or (when given)
+ * the result array cannot be read or written, or the event array is not a
+ * user address range, or @applied cannot be written (EFAULT); the change
+ * array cannot be copied in (ENOMEM).  @applied is written before the
+ * first change is applied, so it is 0 in every one of those cases in which
+ * it could be written.
+ *
+ * Otherwise @applied says which changes were carried out, and the result
+ * is:
+ *
+ * - Without @results: @applied is the number of changes that succeeded
+ *   before the first failure.  If change @applied failed, the call returns
+ *   -1 with its errno, changes @applied + 1 and later were not attempted,
+ *   and there is no wait.
+ * - With @results: every change is attempted, @applied is @nchanges, and
+ *   @results holds each change's 0 or -errno; failed changes do not stop
+ *   the others nor the wait.
+ * - Then, when @wait.maxevents > 0, the wait: its return value and errno
+ *   are the call's (events, 0 on timeout, EINTR, EFAULT on the event array
+ *   ...).  An event that could not be copied stays ready for the next
+ *   wait, as with IEPOLL_IOC_WAIT: none is lost.  With @wait.maxevents 0
+ *   the call returns 0 after the changes.
+ *
+ * Only another thread unmapping @results or this struct during the call
+ * can make the writes after the changes fail; the call then returns
+ * EFAULT, and what was applied must be read back from the instance.
+ */
+struct iepoll_submit {
+	__u64 changes;
+	__u64 results;
+	__u32 nchanges;
+	__u32 applied;
+	struct iepoll_wait wait;
 };
 
 /* Returns IEPOLL_ABI_VERSION. */
@@ -120,5 +188,7 @@ struct iepoll_stats_v2 {
 #define IEPOLL_IOC_STATS	_IOR(IEPOLL_IOC_MAGIC, 0x03, struct iepoll_stats)
 /* ABI 2: fills struct iepoll_stats_v2 (the counters and the creator). */
 #define IEPOLL_IOC_STATS_V2	_IOR(IEPOLL_IOC_MAGIC, 0x04, struct iepoll_stats_v2)
+/* ABI 2: changes, then a wait; see struct iepoll_submit. */
+#define IEPOLL_IOC_SUBMIT	_IOWR(IEPOLL_IOC_MAGIC, 0x05, struct iepoll_submit)
 
 #endif /* _UAPI_LINUX_IEPOLL_H */
