@@ -51,7 +51,7 @@ trap 'exit 130' INT TERM
 
 # The workloads: small enough for TCG, long enough to measure.
 WRK_SECONDS=${WRK_SECONDS:-3}
-REDIS_REQUESTS=${REDIS_REQUESTS:-1500}
+REDIS_REQUESTS=${REDIS_REQUESTS:-1000}
 ASYNCIO_TESTS=${ASYNCIO_TESTS:-"test.test_asyncio.test_streams -k test_start -k test_open -k test_drain -k test_eof -k test_readline"}
 MIN_RATIO=0.75
 
@@ -85,6 +85,11 @@ ratio() {
 			name, nat, unit, iep, unit, r, min
 		exit !(r >= min)
 	}'
+}
+
+# best A B: the larger number.
+best() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'
 }
 
 # used_iepoll LOG: iepoll-run's log shows instances that delivered events.
@@ -161,7 +166,7 @@ nginx_round() {
 }
 
 t_nginx() {
-	local d=$tmp/nginx _ best_n=0 best_i=0 v
+	local d=$tmp/nginx _ best_n=0 best_i=0
 
 	need nginx nginx || return
 	need wrk wrk || return
@@ -169,11 +174,9 @@ t_nginx() {
 	# native and iepoll alternate; the best round of each is compared
 	for _ in 1 2; do
 		nginx_round native "$d/rps" || return 1
-		v=$(cat "$d/rps")
-		best_n=$(awk -v a="$best_n" -v b="$v" 'BEGIN { print (b > a ? b : a) }')
+		best_n=$(best "$best_n" "$(cat "$d/rps")")
 		nginx_round iepoll "$d/rps" || return 1
-		v=$(cat "$d/rps")
-		best_i=$(awk -v a="$best_i" -v b="$v" 'BEGIN { print (b > a ? b : a) }')
+		best_i=$(best "$best_i" "$(cat "$d/rps")")
 		used_iepoll "$d/log.iepoll" || return 1
 	done
 	ratio "nginx + wrk -t1 -c8 -d${WRK_SECONDS}s (best of 2 rounds)" \
@@ -218,23 +221,28 @@ redis_rps() {
 }
 
 t_redis() {
-	local d=$tmp/redis
+	local d=$tmp/redis _ best_n=0 best_i=0
 
 	need redis-server redis-server || return
 	need redis-benchmark redis-tools || return
 	mkdir -p "$d"
 	chmod 777 "$d"
-	redis_round native || return 1
-	redis_round iepoll || return 1
-	used_iepoll "$d/log" || return 1
-	if ! cmp -s "$d/state.native" "$d/state.iepoll"; then
-		echo "the server's state after the benchmark differs:"
-		diff "$d/state.native" "$d/state.iepoll" || true
-		return 1
-	fi
-	echo "same state after both runs: $(tr '\n' ' ' <"$d/state.native")"
-	ratio "redis-benchmark -c 8 -n $REDIS_REQUESTS -t set,get (SET + GET)" \
-		"$(redis_rps "$d/bench.native")" "$(redis_rps "$d/bench.iepoll")" requests/s
+	# native and iepoll alternate; the best round of each is compared
+	for _ in 1 2; do
+		redis_round native || return 1
+		best_n=$(best "$best_n" "$(redis_rps "$d/bench.native")")
+		redis_round iepoll || return 1
+		best_i=$(best "$best_i" "$(redis_rps "$d/bench.iepoll")")
+		used_iepoll "$d/log" || return 1
+		if ! cmp -s "$d/state.native" "$d/state.iepoll"; then
+			echo "the server's state after the benchmark differs:"
+			diff "$d/state.native" "$d/state.iepoll" || true
+			return 1
+		fi
+		echo "same state after both runs: $(tr '\n' ' ' <"$d/state.native")"
+	done
+	ratio "redis-benchmark -c 8 -n $REDIS_REQUESTS -t set,get (SET + GET, best of 2 rounds)" \
+		"$best_n" "$best_i" requests/s
 }
 
 # ---- python3's asyncio tests
@@ -262,7 +270,7 @@ asyncio_round() {
 }
 
 t_asyncio() {
-	local d=$tmp/asyncio
+	local d=$tmp/asyncio _ best_n=0 best_i=0
 
 	need python3 python3 || return
 	if ! python3 -c 'import test.test_asyncio' 2>/dev/null; then
@@ -270,16 +278,20 @@ t_asyncio() {
 		return 4
 	fi
 	mkdir -p "$d"
-	asyncio_round native || return 1
-	asyncio_round iepoll || return 1
-	used_iepoll "$d/log" || return 1
-	if ! cmp -s "$d/summary.native" "$d/summary.iepoll"; then
-		echo "the results differ: native '$(tr '\n' ' ' <"$d/summary.native")'," \
-			"iepoll '$(tr '\n' ' ' <"$d/summary.iepoll")'"
-		return 1
-	fi
-	ratio "python3 -m unittest $ASYNCIO_TESTS" \
-		"$(cat "$d/rate.native")" "$(cat "$d/rate.iepoll")" tests/s
+	for _ in 1 2; do
+		asyncio_round native || return 1
+		best_n=$(best "$best_n" "$(cat "$d/rate.native")")
+		asyncio_round iepoll || return 1
+		best_i=$(best "$best_i" "$(cat "$d/rate.iepoll")")
+		used_iepoll "$d/log" || return 1
+		if ! cmp -s "$d/summary.native" "$d/summary.iepoll"; then
+			echo "the results differ: native '$(tr '\n' ' ' <"$d/summary.native")'," \
+				"iepoll '$(tr '\n' ' ' <"$d/summary.iepoll")'"
+			return 1
+		fi
+	done
+	ratio "python3 -m unittest $ASYNCIO_TESTS (best of 2 rounds)" \
+		"$best_n" "$best_i" tests/s
 }
 
 # ---- iepoll-trace -- redis-server
