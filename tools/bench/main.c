@@ -152,6 +152,8 @@ static void print_help(FILE *f, const char *prog)
 		"                        ns_per_op,ops,calls_per_op,wakeups (- = stdout)\n"
 		"  -s, --summary FILE    one row per workload, N and multiplexer:\n"
 		"                        the medians and ratios of the table\n"
+		"  -R, --report CSV      run nothing: the table (and --summary) of\n"
+		"                        the rows in CSV, as --csv wrote them\n"
 		"  -h, --help\n\n"
 		"Workloads (N values; quick):\n", prog);
 	for (wl = workloads; wl->name; wl++) {
@@ -206,19 +208,20 @@ int main(int argc, char **argv)
 		{ "max-n", required_argument, NULL, 'n' },
 		{ "csv", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
+		{ "report", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = { .rounds = 0, .sample_ms = 0 };
 	const char *only_wl = NULL, *only_mux = NULL, *csv = NULL;
-	const char *summary = NULL;
+	const char *summary = NULL, *from = NULL;
 	const struct workload *wl;
 	long max_n = 0;
 	bool want_trace = false;
 	int opt, r, i, k, nmux;
 	struct report rep;
 
-	while ((opt = getopt_long(argc, argv, "qr:t:w:m:n:o:s:h", longopts,
+	while ((opt = getopt_long(argc, argv, "qr:t:w:m:n:o:s:R:h", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'q':
@@ -248,6 +251,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			summary = optarg;
+			break;
+		case 'R':
+			from = optarg;
 			break;
 		case 'h':
 			print_help(stdout, argv[0]);
@@ -291,6 +297,15 @@ int main(int argc, char **argv)
 		free(list);
 	}
 
+	if (from) {
+		/* no run: the table (and --summary) of rows written before */
+		if (report_open(&rep, NULL) || report_read(&rep, from))
+			return 1;
+		report_print(&rep, stdout);
+		if (summary && report_summary(&rep, summary))
+			return 1;
+		return report_close(&rep);
+	}
 	raise_nofile();
 	if (report_open(&rep, csv))
 		return 1;
