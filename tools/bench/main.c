@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
 
 static struct tfs tfs;
 static bool tracing;
+/* A signal that came while a tracefs file was open: handled after it. */
+static atomic_int in_tfs, pending_sig;	/* lock-free: signal-safe */
 
 uint64_t now_ns(void)
 {
@@ -66,6 +69,16 @@ void bench_mux_open(struct mux *m, const struct mux_ops *ops)
 		    " (is the iepoll module loaded? run it under scripts/vm)" : "");
 }
 
+static void cleanup(void);
+
+/* Leave as the signal would have, with the tracefs instance removed. */
+static void leave_on(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 void bench_trace(int trace)
 {
 	int err = 0;
@@ -75,6 +88,8 @@ void bench_trace(int trace)
 			die("tracing asked for, but no tracefs instance");
 		return;
 	}
+	/* an instance with a file open cannot be removed: no cleanup in here */
+	in_tfs = 1;
 	switch (trace) {
 	case TRACE_OFF:
 		err = tfs_iepoll_events(&tfs, false);
@@ -86,10 +101,14 @@ void bench_trace(int trace)
 		err = tfs_iepoll_events(&tfs, true);
 		break;
 	}
+	if (!err)
+		err = tfs_clear(&tfs);
+	in_tfs = 0;
+	if (pending_sig)
+		leave_on(pending_sig);
 	if (err)
-		die("cannot switch the iepoll events in %s", tfs.dir);
-	if (tfs_clear(&tfs))
-		die("cannot clear the trace buffer of %s", tfs.dir);
+		die("cannot switch the iepoll events in %s, or clear its buffer",
+		    tfs.dir);
 }
 
 static void cleanup(void)
@@ -101,9 +120,10 @@ static void cleanup(void)
 
 static void on_signal(int sig)
 {
-	cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	if (in_tfs)
+		pending_sig = sig;
+	else
+		leave_on(sig);
 }
 
 static void raise_nofile(void)
@@ -322,9 +342,13 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (want_trace) {
+		in_tfs = 1;
 		if (tfs_create(&tfs, TFS_NAME))
 			die("cannot create the tracefs instance %s", TFS_NAME);
 		tracing = true;
+		in_tfs = 0;
+		if (pending_sig)
+			leave_on(pending_sig);
 	}
 	fprintf(stderr, "mux-bench: %d rounds of %d ms per sample%s; io_uring poll: %s\n",
 		o.rounds, o.sample_ms, o.quick ? " (quick)" : "",
