@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
 
 static struct tfs tfs;
 static bool tracing;
+/* A signal that came while a tracefs file was open: handled after it. */
+static atomic_int in_tfs, pending_sig;	/* lock-free: signal-safe */
 
 uint64_t now_ns(void)
 {
@@ -66,6 +69,16 @@ void bench_mux_open(struct mux *m, const struct mux_ops *ops)
 		    " (is the iepoll module loaded? run it under scripts/vm)" : "");
 }
 
+static void cleanup(void);
+
+/* Leave as the signal would have, with the tracefs instance removed. */
+static void leave_on(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 void bench_trace(int trace)
 {
 	int err = 0;
@@ -75,6 +88,8 @@ void bench_trace(int trace)
 			die("tracing asked for, but no tracefs instance");
 		return;
 	}
+	/* an instance with a file open cannot be removed: no cleanup in here */
+	in_tfs = 1;
 	switch (trace) {
 	case TRACE_OFF:
 		err = tfs_iepoll_events(&tfs, false);
@@ -86,10 +101,14 @@ void bench_trace(int trace)
 		err = tfs_iepoll_events(&tfs, true);
 		break;
 	}
+	if (!err)
+		err = tfs_clear(&tfs);
+	in_tfs = 0;
+	if (pending_sig)
+		leave_on(pending_sig);
 	if (err)
-		die("cannot switch the iepoll events in %s", tfs.dir);
-	if (tfs_clear(&tfs))
-		die("cannot clear the trace buffer of %s", tfs.dir);
+		die("cannot switch the iepoll events in %s, or clear its buffer",
+		    tfs.dir);
 }
 
 static void cleanup(void)
@@ -101,9 +120,10 @@ static void cleanup(void)
 
 static void on_signal(int sig)
 {
-	cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	if (in_tfs)
+		pending_sig = sig;
+	else
+		leave_on(sig);
 }
 
 static void raise_nofile(void)
@@ -152,6 +172,8 @@ static void print_help(FILE *f, const char *prog)
 		"                        ns_per_op,ops,calls_per_op,wakeups (- = stdout)\n"
 		"  -s, --summary FILE    one row per workload, N and multiplexer:\n"
 		"                        the medians and ratios of the table\n"
+		"  -R, --report CSV      run nothing: the table (and --summary) of\n"
+		"                        the rows in CSV, as --csv wrote them\n"
 		"  -h, --help\n\n"
 		"Workloads (N values; quick):\n", prog);
 	for (wl = workloads; wl->name; wl++) {
@@ -206,19 +228,20 @@ int main(int argc, char **argv)
 		{ "max-n", required_argument, NULL, 'n' },
 		{ "csv", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
+		{ "report", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = { .rounds = 0, .sample_ms = 0 };
 	const char *only_wl = NULL, *only_mux = NULL, *csv = NULL;
-	const char *summary = NULL;
+	const char *summary = NULL, *from = NULL;
 	const struct workload *wl;
 	long max_n = 0;
 	bool want_trace = false;
 	int opt, r, i, k, nmux;
 	struct report rep;
 
-	while ((opt = getopt_long(argc, argv, "qr:t:w:m:n:o:s:h", longopts,
+	while ((opt = getopt_long(argc, argv, "qr:t:w:m:n:o:s:R:h", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'q':
@@ -248,6 +271,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			summary = optarg;
+			break;
+		case 'R':
+			from = optarg;
 			break;
 		case 'h':
 			print_help(stdout, argv[0]);
@@ -291,6 +317,15 @@ int main(int argc, char **argv)
 		free(list);
 	}
 
+	if (from) {
+		/* no run: the table (and --summary) of rows written before */
+		if (report_open(&rep, NULL) || report_read(&rep, from))
+			return 1;
+		report_print(&rep, stdout);
+		if (summary && report_summary(&rep, summary))
+			return 1;
+		return report_close(&rep);
+	}
 	raise_nofile();
 	if (report_open(&rep, csv))
 		return 1;
@@ -307,9 +342,13 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (want_trace) {
+		in_tfs = 1;
 		if (tfs_create(&tfs, TFS_NAME))
 			die("cannot create the tracefs instance %s", TFS_NAME);
 		tracing = true;
+		in_tfs = 0;
+		if (pending_sig)
+			leave_on(pending_sig);
 	}
 	fprintf(stderr, "mux-bench: %d rounds of %d ms per sample%s; io_uring poll: %s\n",
 		o.rounds, o.sample_ms, o.quick ? " (quick)" : "",

@@ -4,11 +4,14 @@
  *
  * A row of the table is a workload, an N and a multiplexer: the median of
  * its rounds, their range, and its ratio to the reference at the same N
- * (epoll; for "floor", the no-op syscall): the ratio of the medians, and in
- * brackets the range of the per-round ratios, each taken between samples
- * of the same round.  For iepoll rows, "x(epoll+floor)" divides by epoll's
- * median plus the measured extra cost of entering the module (floor's
- * ioctl minus syscall medians) times iepoll's calls per operation.
+ * (epoll; for "floor", the no-op syscall): the ratio of the medians, and
+ * "paired", the median of the per-round ratios, each taken between samples
+ * of the same round (which ran seconds apart, where rounds run minutes
+ * apart: on a loaded host the better estimate), with their range in
+ * brackets.  For iepoll rows, "x(ep+fl)" divides by epoll's median plus
+ * the measured extra cost of entering the module (the median over the
+ * rounds of floor's ioctl minus syscall) times iepoll's calls per
+ * operation.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,8 +20,8 @@
 #include "report.h"
 
 #define CSV_HEADER	"workload,n,mux,round,ns_per_op,ops,calls_per_op,wakeups"
-#define SUMMARY_HEADER	"workload,n,mux,median_ns,min_ns,max_ns,ratio,ratio_min," \
-			"ratio_max,floor_ratio,calls_per_op,wakeups"
+#define SUMMARY_HEADER	"workload,n,mux,median_ns,min_ns,max_ns,ratio,paired," \
+			"paired_min,paired_max,floor_ratio,calls_per_op,wakeups"
 
 int report_open(struct report *r, const char *csv)
 {
@@ -79,7 +82,8 @@ double bench_median(double *v, int n)
 struct line {
 	const char *wl, *mux;
 	int n;
-	double med, min, max, ratio, rmin, rmax, floor_ratio, calls, wakeups;
+	double med, min, max, ratio, paired, rmin, rmax, floor_ratio, calls;
+	double wakeups;
 };
 
 static bool same_case(const struct row *a, const char *wl, int n)
@@ -128,8 +132,11 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 {
 	const char *ref = strcmp(x->wl, "floor") ? "epoll" : "syscall";
 	double ref_med = med_of(r, x->wl, x->n, ref, 0);
-	int i;
+	double *pr = calloc(r->nrows, sizeof(*pr));
+	int i, npr = 0;
 
+	if (!pr)
+		die("out of memory");
 	memset(l, 0, sizeof(*l));
 	l->wl = x->wl;
 	l->n = x->n;
@@ -150,10 +157,14 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 		l->max = fmax(l->max, y->s.ns_per_op);
 		yr = find_row(r, x->wl, x->n, ref, y->round);
 		if (yr && yr->s.ns_per_op > 0) {
-			l->rmin = fmin(l->rmin, y->s.ns_per_op / yr->s.ns_per_op);
-			l->rmax = fmax(l->rmax, y->s.ns_per_op / yr->s.ns_per_op);
+			pr[npr] = y->s.ns_per_op / yr->s.ns_per_op;
+			l->rmin = fmin(l->rmin, pr[npr]);
+			l->rmax = fmax(l->rmax, pr[npr]);
+			npr++;
 		}
 	}
+	l->paired = bench_median(pr, npr);
+	free(pr);
 	l->ratio = ref_med > 0 ? l->med / ref_med : NAN;
 	if (isinf(l->rmin))
 		l->rmin = NAN;
@@ -165,11 +176,33 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 		l->floor_ratio = l->med / (ref_med + floor_ns * l->calls);
 }
 
+/* The median over the rounds of a no-op ioctl minus a no-op syscall. */
+static double floor_of(struct report *r)
+{
+	double *d = calloc(r->nrows + 1, sizeof(*d)), m;
+	const struct row *sc;
+	int i, k = 0;
+
+	if (!d)
+		die("out of memory");
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *x = &r->rows[i];
+
+		if (!same_case(x, "floor", 1) || strcmp(x->mux, "ioctl"))
+			continue;
+		sc = find_row(r, "floor", 1, "syscall", x->round);
+		if (sc)
+			d[k++] = x->s.ns_per_op - sc->s.ns_per_op;
+	}
+	m = bench_median(d, k);
+	free(d);
+	return m;
+}
+
 /* One line per (workload, N, mux), in the order they first ran. */
 static int make_lines(struct report *r, struct line *lines)
 {
-	double floor_ns = med_of(r, "floor", 1, "ioctl", 0) -
-			  med_of(r, "floor", 1, "syscall", 0);
+	double floor_ns = floor_of(r);
 	int i, j, n = 0;
 
 	for (i = 0; i < r->nrows; i++) {
@@ -197,17 +230,19 @@ static struct line *all_lines(struct report *r, int *n)
 
 static void print_line(const struct line *l, FILE *f)
 {
-	char ratio[48] = "-", fr[16] = "-", wk[16] = "-";
+	char ratio[16] = "-", paired[40] = "-", fr[16] = "-", wk[16] = "-";
 
 	if (!isnan(l->ratio))
-		snprintf(ratio, sizeof(ratio), "%.3f (%.2f-%.2f)", l->ratio,
+		snprintf(ratio, sizeof(ratio), "%.3f", l->ratio);
+	if (!isnan(l->paired))
+		snprintf(paired, sizeof(paired), "%.3f (%.2f-%.2f)", l->paired,
 			 l->rmin, l->rmax);
 	if (!isnan(l->floor_ratio))
 		snprintf(fr, sizeof(fr), "%.3f", l->floor_ratio);
 	if (!strncmp(l->wl, "herd", 4))
 		snprintf(wk, sizeof(wk), "%.1f", l->wakeups);
-	fprintf(f, "%-12s %7d %-15s %12.0f %12.0f %12.0f  %-20s %-8s %7.2f %7s\n",
-		l->wl, l->n, l->mux, l->med, l->min, l->max, ratio, fr,
+	fprintf(f, "%-11s %6d %-14s %10.0f %10.0f %10.0f %7s %-21s %7s %5.2f %5s\n",
+		l->wl, l->n, l->mux, l->med, l->min, l->max, ratio, paired, fr,
 		l->calls, wk);
 }
 
@@ -218,11 +253,12 @@ void report_print(struct report *r, FILE *f)
 
 	if (r->csv_stdout)
 		f = stderr;
-	fprintf(f, "\nmedians over the rounds, ns per operation; x epoll: ratio of the medians\n");
-	fprintf(f, "(in brackets: range of the per-round ratios)\n");
-	fprintf(f, "%-12s %7s %-15s %12s %12s %12s  %-20s %-8s %7s %7s\n",
-		"workload", "N", "mux", "median", "min", "max",
-		"x epoll", "x(ep+fl)", "calls", "wakeups");
+	fprintf(f, "\nns per operation: median, min, max over the rounds; x epoll: ratio of the\n");
+	fprintf(f, "medians; paired: median (range) of the per-round ratios; x(ep+fl): iepoll's\n");
+	fprintf(f, "median / (epoll's + the ioctl floor per call); calls: kernel calls per op\n");
+	fprintf(f, "%-11s %6s %-14s %10s %10s %10s %7s %-21s %7s %5s %5s\n",
+		"workload", "N", "mux", "median", "min", "max", "x epoll",
+		"paired (range)", "x(ep+fl)", "calls", "wakes");
 	lines = all_lines(r, &n);
 	for (i = 0; i < n; i++)
 		print_line(&lines[i], f);
@@ -231,9 +267,10 @@ void report_print(struct report *r, FILE *f)
 
 static void csv_line(const struct line *l, FILE *f)
 {
-	fprintf(f, "%s,%d,%s,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.3f,%.2f\n",
-		l->wl, l->n, l->mux, l->med, l->min, l->max, l->ratio, l->rmin,
-		l->rmax, l->floor_ratio, l->calls, l->wakeups);
+	fprintf(f, "%s,%d,%s,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f,%.2f\n",
+		l->wl, l->n, l->mux, l->med, l->min, l->max, l->ratio,
+		l->paired, l->rmin, l->rmax, l->floor_ratio, l->calls,
+		l->wakeups);
 }
 
 int report_summary(struct report *r, const char *path)
@@ -256,6 +293,35 @@ int report_summary(struct report *r, const char *path)
 		perror(path);
 		return -1;
 	}
+	return 0;
+}
+
+int report_read(struct report *r, const char *path)
+{
+	char line[256], wl[64], mux[64];
+	FILE *f = fopen(path, "r");
+	struct sample s;
+	int n, round, lineno = 0;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (++lineno == 1 && !strncmp(line, CSV_HEADER, strlen(CSV_HEADER)))
+			continue;
+		memset(&s, 0, sizeof(s));
+		if (sscanf(line, "%63[^,],%d,%63[^,],%d,%lf,%lu,%lf,%lf", wl, &n,
+			   mux, &round, &s.ns_per_op, &s.ops, &s.calls_per_op,
+			   &s.wakeups) != 8) {
+			fprintf(stderr, "%s:%d: not a row of mux-bench: %s", path,
+				lineno, line);
+			fclose(f);
+			return -1;
+		}
+		report_add(r, strdup(wl), n, strdup(mux), round, &s);
+	}
+	fclose(f);
 	return 0;
 }
 

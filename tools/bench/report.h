@@ -33,6 +33,8 @@ void report_add(struct report *r, const char *wl, int n, const char *mux,
 void report_print(struct report *r, FILE *f);
 /* The table's numbers as CSV in @path; 0, or -1 said why. */
 int report_summary(struct report *r, const char *path);
+/* Add the rows of a CSV mux-bench wrote; 0, or -1 said why. */
+int report_read(struct report *r, const char *path);
 /* 0, or 1 when writing the CSV failed. */
 int report_close(struct report *r);
 
