@@ -929,10 +929,15 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
 	else if (!(event->events & EPOLLWAKEUP) && epi->ws)
 		iepoll_destroy_wakeup_source(ep, epi);
 
-	/* Under ep->lock: a callback sees either the old or the new events. */
-	spin_lock_irq(&ep->lock);
-	epi->event = *event;
-	spin_unlock_irq(&ep->lock);
+	/*
+	 * As eventpoll: no lock for the store (a callback reads the events
+	 * under ep->lock, and sees the old or the new ones; the data is only
+	 * read under ep->mtx), and a full barrier before the poll below, so
+	 * that a wakeup that poll misses finds the new events.
+	 */
+	WRITE_ONCE(epi->event.events, event->events);
+	epi->event.data = event->data;
+	smp_mb();
 
 	/*
 	 * Poll again: the target may already be ready for the new events,
@@ -1209,7 +1214,8 @@ static int iepoll_send_events(struct iepoll *ep,
 			 * callbacks use the overflow list meanwhile.
 			 */
 			list_add_tail(&epi->rdllink, &ep->rdllist);
-			__pm_stay_awake(epi->ws);
+			if (epi->ws)
+				__pm_stay_awake(epi->ws);
 			iepoll_stamp(epi);
 			requeued++;
 			break;
