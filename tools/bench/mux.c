@@ -247,11 +247,17 @@ static const struct ep_calls ep_iepoll = {
 	iepoll_create1, iepoll_ctl, iepoll_wait,
 };
 
-/* The array epoll_wait() fills, grown to the largest @max asked for. */
+/*
+ * The array epoll_wait() fills, grown to the largest @max asked for; for
+ * iepoll-submit, the changelist its MODs wait in and the first error one
+ * of them met.
+ */
 struct ep_priv {
 	const struct ep_calls *c;
 	struct epoll_event *buf;
 	int cap;
+	struct iepoll_changelist *cl;
+	int cl_err;
 };
 
 static int ep_open_with(struct mux *m, const struct ep_calls *c)
@@ -288,8 +294,10 @@ static void ep_close(struct mux *m)
 	if (m->fd >= 0 && !m->view)
 		close(m->fd);
 	m->fd = -1;
-	if (p)
+	if (p) {
 		free(p->buf);
+		free(p->cl);
+	}
 	free(p);
 	m->priv = NULL;
 }
@@ -319,11 +327,8 @@ static int ep_del(struct mux *m, int fd)
 	return ep_ctl(m, EPOLL_CTL_DEL, fd, 0, 0);
 }
 
-static int ep_wait(struct mux *m, struct mux_ev *ev, int max, int timeout_ms)
+static int ep_grow(struct ep_priv *p, int max)
 {
-	struct ep_priv *p = m->priv;
-	int n, i;
-
 	if (max > p->cap) {
 		struct epoll_event *b = realloc(p->buf, max * sizeof(*b));
 
@@ -332,8 +337,25 @@ static int ep_wait(struct mux *m, struct mux_ev *ev, int max, int timeout_ms)
 		p->buf = b;
 		p->cap = max;
 	}
+	return 0;
+}
+
+static int ep_wait(struct mux *m, struct mux_ev *ev, int max, int timeout_ms)
+{
+	struct ep_priv *p = m->priv;
+	int n, i;
+
+	if (ep_grow(p, max))
+		return -ENOMEM;
 	m->calls++;
-	n = p->c->wait(m->fd, p->buf, max, timeout_ms);
+	if (p->cl) {
+		/* iepoll-submit: the queued MODs go with this wait */
+		n = iepoll_changelist_wait(p->cl, p->buf, max, timeout_ms);
+		if (p->cl_err)
+			return -p->cl_err;
+	} else {
+		n = p->c->wait(m->fd, p->buf, max, timeout_ms);
+	}
 	if (n < 0)
 		return -errno;
 	for (i = 0; i < n; i++) {
@@ -342,6 +364,55 @@ static int ep_wait(struct mux *m, struct mux_ev *ev, int max, int timeout_ms)
 	}
 	return n;
 }
+
+/* ---- iepoll with IEPOLL_IOC_SUBMIT: MODs go with the next wait -------- */
+
+static void sub_failed(const struct iepoll_ctl *c __attribute__((unused)),
+		       int err, void *arg)
+{
+	struct ep_priv *p = arg;
+
+	if (!p->cl_err)
+		p->cl_err = err;
+}
+
+static int sub_open(struct mux *m)
+{
+	int err = ep_open_with(m, &ep_iepoll);
+	struct ep_priv *p;
+
+	if (err)
+		return err;
+	p = m->priv;
+	p->cl = malloc(sizeof(*p->cl));
+	if (!p->cl) {
+		ep_close(m);
+		return -ENOMEM;
+	}
+	iepoll_changelist_init(p->cl, m->fd);
+	p->cl->failed = sub_failed;
+	p->cl->arg = p;
+	return 0;
+}
+
+static int sub_mod(struct mux *m, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event e = { .events = events, .data.u64 = data };
+	struct ep_priv *p = m->priv;
+
+	/* a full list goes to the kernel on its own */
+	if (p->cl->n == IEPOLL_CHANGELIST_LEN)
+		m->calls++;
+	if (iepoll_changelist_add(p->cl, EPOLL_CTL_MOD, fd, &e))
+		return -errno;
+	return p->cl_err ? -p->cl_err : 0;
+}
+
+const struct mux_ops mux_iepoll_submit = {
+	.name = "iepoll-submit", .ctl = true, .level = true,
+	.exclusive = true, .open = sub_open, .close = ep_close,
+	.add = ep_add, .mod = sub_mod, .del = ep_del, .wait = ep_wait,
+};
 
 int mux_share(struct mux *m, const struct mux *from)
 {
@@ -375,7 +446,7 @@ EP_OPS(mux_iepoll_all, "iepoll+all", iep_open, TRACE_ALL);
 
 const struct mux_ops *const mux_all[] = {
 	&mux_select, &mux_poll, &mux_epoll, &mux_iepoll, &mux_uring,
-	&mux_iepoll_deliver, &mux_iepoll_all, NULL,
+	&mux_iepoll_deliver, &mux_iepoll_all, &mux_iepoll_submit, NULL,
 };
 
 const struct mux_ops *mux_find(const char *name)

@@ -11,6 +11,8 @@
  *   - io_uring: EPOLLONESHOT is a one-shot IORING_OP_POLL_ADD, re-armed by
  *     mux_mod(); otherwise a multishot poll (IORING_POLL_ADD_MULTI), which
  *     reports each wakeup, not a level: it has .level = false.
+ *   - iepoll-submit: iepoll whose MODs are queued in tools/lib's changelist
+ *     and sent with the next wait, in one IEPOLL_IOC_SUBMIT.
  * Every call that enters the kernel to multiplex is counted in .calls.
  */
 #ifndef IEPOLL_BENCH_MUX_H
@@ -69,7 +71,7 @@ struct mux {
 };
 
 extern const struct mux_ops mux_select, mux_poll, mux_epoll, mux_iepoll,
-	mux_iepoll_deliver, mux_iepoll_all, mux_uring;
+	mux_iepoll_deliver, mux_iepoll_all, mux_uring, mux_iepoll_submit;
 
 /* Every multiplexer, in the order the report lists them; NULL-terminated. */
 extern const struct mux_ops *const mux_all[];

@@ -11,6 +11,12 @@
  *   rearm        N socket pairs with a 64-byte ping-pong, EPOLLONESHOT, a
  *                wait of up to 64, a MOD after every event (op: one event:
  *                read ping, write pong, read pong, write ping, re-arm)
+ *   echo         "rearm" at N = 256 and 1,000 for epoll, iepoll, and
+ *                iepoll-submit, whose MODs go with the next wait in one
+ *                IEPOLL_IOC_SUBMIT (issue 12)
+ *   rearm-ready  N always-readable eventfds, EPOLLONESHOT, a wait of up to
+ *                64 and a MOD after every event: wait and re-arm alone
+ *                (op: one event)
  *   mod          EPOLL_CTL_MOD of one idle pipe, over and over (op: a MOD)
  *   churn        K = 64 pipes added then removed, into an instance that
  *                already watches N idle ones (op: one ADD and one DEL)
@@ -32,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -135,6 +142,25 @@ static int setup_sockets(struct wctx *w)
 		w->w[i] = peer_fd(sv[1]);
 		if (write(w->w[i], msg, MSG) != MSG)
 			die("write ping %d: %s", i, strerror(errno));
+	}
+	return 0;
+}
+
+/* Eventfds that are always readable (their counter is never read). */
+static int setup_ready_eventfds(struct wctx *w)
+{
+	int i;
+
+	w->r = calloc(w->n, sizeof(int));
+	w->w = calloc(w->n, sizeof(int));
+	if (!w->r || !w->w)
+		die("out of memory for %d eventfds", w->n);
+	for (i = 0; i < w->n; i++) {
+		w->r[i] = eventfd(1, EFD_CLOEXEC);
+		if (w->r[i] < 0)
+			die("eventfd %d of %d: %s", i + 1, w->n,
+			    strerror(errno));
+		w->w[i] = peer_fd(dup(w->r[i]));
 	}
 	return 0;
 }
@@ -352,6 +378,32 @@ static int run_rearm(struct wctx *w, const char *name, struct sample *s)
 	return run_op(w, name, EPOLLIN | EPOLLONESHOT, op_rearm, s);
 }
 
+/* ---- pure re-arm: always-ready eventfds, EPOLLONESHOT ------------------ */
+
+static int op_rearm_ready(struct wctx *w, struct mux *m)
+{
+	struct mux_ev ev[REARM_BATCH];
+	int n, k, err;
+
+	n = wait_or_say(m, ev, REARM_BATCH);
+	for (k = 0; k < n; k++) {
+		int i = ev[k].data;
+
+		err = m->ops->mod(m, w->r[i], EPOLLIN | EPOLLONESHOT, i);
+		if (err) {
+			fprintf(stderr, "mux-bench: %s: re-arm fd %d: %s\n",
+				m->ops->name, w->r[i], strerror(-err));
+			return -1;
+		}
+	}
+	return n;
+}
+
+static int run_rearm_ready(struct wctx *w, const char *name, struct sample *s)
+{
+	return run_op(w, name, EPOLLIN | EPOLLONESHOT, op_rearm_ready, s);
+}
+
 /* ---- one MOD ---------------------------------------------------------- */
 
 static int op_mod(struct wctx *w, struct mux *m)
@@ -471,6 +523,14 @@ const struct workload workloads[] = {
 	  "N socket pairs, 64-byte ping-pong, EPOLLONESHOT, MOD per event; op: 1 event",
 	  { 10, 100, 1000, 10000 }, { 100 }, ALL_MUXES,
 	  setup_sockets, teardown, run_rearm },
+	{ "echo",
+	  "\"rearm\" at N = 256 and 1000: MOD per event, or one SUBMIT per loop",
+	  { 256, 1000 }, { 256 }, { "epoll", "iepoll", "iepoll-submit" },
+	  setup_sockets, teardown, run_rearm },
+	{ "rearm-ready",
+	  "N always-readable eventfds, EPOLLONESHOT, wait 64 then MOD each; op: 1 event",
+	  { 256, 1000 }, { 256 }, { "epoll", "iepoll", "iepoll-submit" },
+	  setup_ready_eventfds, teardown, run_rearm_ready },
 	{ "mod",
 	  "EPOLL_CTL_MOD of one idle pipe of N, again and again; op: one MOD",
 	  { 1 }, { 1 }, { "epoll", "iepoll" },
