@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iepoll-difffuzz - does every random program behave the same on epoll(7)
+ * and on /dev/iepoll?
+ *
+ * Each program (gen.c, from a seed) runs once in an epoll world and once in
+ * an iepoll world (exec.c); their transcripts are compared line by line:
+ * every op's return value and errno, every wait's events and data (as a
+ * set: epoll does not define their order), every fdinfo's items and every
+ * poll's revents.  When they differ, the epoll world runs again: a program
+ * whose epoll transcript changes from run to run depends on timing and is
+ * counted as unstable, not as a failure.  A failure prints its seed,
+ * shrinks the program (removing ops while the difference stays) and prints
+ * the shrunk program as a standalone C reproducer between "--- reproducer"
+ * and "--- end" lines.
+ *
+ * Exit status: 0 no difference, 1 a difference (a failure), 2 bad arguments.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emit.h"
+#include "gen.h"
+
+#define MAXOPS		200
+#define TR_SIZE		(1024 * 1024)
+#define NOUTCOMES	4096
+#define MAXFAIL		16
+
+static struct {
+	double duration;
+	unsigned long long seed;
+	long programs;
+	int gen_flags;
+	bool shrink;
+	bool json;
+	bool replay;
+	bool verbose;
+} opt = { .duration = 60, .shrink = true };
+
+static char tr_a[TR_SIZE], tr_b[TR_SIZE], tr_c[TR_SIZE];
+
+static struct {
+	long programs, ops, unstable, failures, outcomes;
+	unsigned long long failed_seeds[MAXFAIL];
+	unsigned long long outcome_keys[NOUTCOMES];
+} st;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char help[] =
+"Usage: iepoll-difffuzz [OPTIONS]\n"
+"Run random programs against epoll(7) and /dev/iepoll and compare every\n"
+"result: return values, errnos, each wait's events (as a set), fdinfo items.\n"
+"Needs root and the iepoll module (run it in the VM: scripts/vm -- ...).\n\n"
+"  -d, --duration S   run for S seconds (default 60)\n"
+"  -n, --programs N   stop after N programs\n"
+"  -s, --seed S       base seed (default: from the clock, printed)\n"
+"  -r, --replay SEED  run the one program of that seed, print both\n"
+"                     transcripts, shrink it if they differ\n"
+"      --no-close     no close, dup2 or dup3 over an open slot\n"
+"      --no-shrink    report failures without shrinking them\n"
+"      --json         one JSON object with the totals at the end\n"
+"  -v, --verbose      print the seed of each unstable program\n"
+"  -h, --help         this text\n"
+"Exit: 0 no difference, 1 a difference, 2 bad arguments.\n";
+
+/* Counts distinct (op, result, errno) outcomes of an epoll transcript. */
+static void count_outcomes(const struct op *ops, int n, const char *tr)
+{
+	const char *line = tr, *end, *res;
+	char *num_end;
+	unsigned long long h;
+	int idx, ret, slot;
+
+	for (; (end = strchr(line, '\n')); line = end + 1) {
+		idx = strtol(line, &num_end, 10);
+		if (num_end == line || idx < 0 || idx >= n)
+			continue;
+		res = memmem(line, end - line, "-> ", 3);
+		if (!res)
+			continue;
+		ret = strtol(res + 3, NULL, 10);
+		h = gen_mix(ops[idx].type * 3 + (ret < 0 ? 0 : ret ? 2 : 1));
+		for (res += 3; res < end && *res != ' '; res++)
+			;
+		for (; res < end; res++)
+			h = gen_mix(h ^ (unsigned char)*res);
+		h |= 1;
+		for (slot = h % NOUTCOMES; st.outcome_keys[slot];
+		     slot = (slot + 1) % NOUTCOMES)
+			if (st.outcome_keys[slot] == h)
+				break;
+		if (!st.outcome_keys[slot] && st.outcomes < NOUTCOMES - 1) {
+			st.outcome_keys[slot] = h;
+			st.outcomes++;
+		}
+	}
+}
+
+/* Points *la and *lb at the first lines where @a and @b differ. */
+static bool first_diff(const char *a, const char *b, const char **la,
+		       const char **lb)
+{
+	const char *ea, *eb;
+
+	for (;;) {
+		ea = strchrnul(a, '\n');
+		eb = strchrnul(b, '\n');
+		if (ea - a != eb - b || memcmp(a, b, ea - a))
+			break;
+		if (!*ea)
+			return false;
+		a = ea + 1;
+		b = eb + 1;
+	}
+	*la = a;
+	*lb = b;
+	return true;
+}
+
+static int line_len(const char *l)
+{
+	return strchrnul(l, '\n') - l;
+}
+
+enum verdict { SAME, DIFFERENT, UNSTABLE };
+
+/* Runs @ops in both worlds; tr_a and tr_b hold the transcripts. */
+static enum verdict judge(const struct op *ops, int n)
+{
+	world_run(ops, n, 0, tr_a, TR_SIZE - 1);
+	world_run(ops, n, WORLD_IEPOLL, tr_b, TR_SIZE - 1);
+	st.ops += 2L * n;
+	if (!strcmp(tr_a, tr_b))
+		return SAME;
+	world_run(ops, n, 0, tr_c, TR_SIZE - 1);
+	st.ops += n;
+	return strcmp(tr_a, tr_c) ? UNSTABLE : DIFFERENT;
+}
+
+/*
+ * Removes chunks of ops, halving the chunk size, while the program still
+ * gives a stable difference; then single ops again until nothing goes.
+ */
+static int shrink(struct op *ops, int n)
+{
+	static struct op trial[MAXOPS];
+	int chunk, i, removed;
+
+	for (chunk = n / 2; chunk >= 1; chunk = removed && chunk == 1 ? 1 :
+	     chunk / 2) {
+		removed = 0;
+		for (i = 0; i + chunk <= n;) {
+			memcpy(trial, ops, i * sizeof(*ops));
+			memcpy(trial + i, ops + i + chunk,
+			       (n - i - chunk) * sizeof(*ops));
+			if (judge(trial, n - chunk) == DIFFERENT) {
+				memcpy(ops, trial, (n - chunk) * sizeof(*ops));
+				n -= chunk;
+				removed = 1;
+			} else {
+				i += chunk;
+			}
+		}
+		if (chunk == 1 && !removed)
+			break;
+	}
+	return n;
+}
+
+static void report_failure(unsigned long long seed, struct op *ops, int n)
+{
+	const char *la, *lb;
+	char why[128];
+	int n0 = n;
+
+	printf("difffuzz: FAIL seed %#llx (%d ops): epoll and iepoll differ\n",
+	       seed, n);
+	if (first_diff(tr_a, tr_b, &la, &lb))
+		printf("  epoll:  %.*s\n  iepoll: %.*s\n", line_len(la), la,
+		       line_len(lb), lb);
+	if (st.failures < MAXFAIL)
+		st.failed_seeds[st.failures] = seed;
+	st.failures++;
+	if (!opt.shrink)
+		return;
+	n = shrink(ops, n);
+	judge(ops, n);
+	printf("difffuzz: seed %#llx shrunk to %d ops\n", seed, n);
+	if (first_diff(tr_a, tr_b, &la, &lb))
+		printf("  epoll:  %.*s\n  iepoll: %.*s\n", line_len(la), la,
+		       line_len(lb), lb);
+	snprintf(why, sizeof(why), "seed %#llx%s, %d ops shrunk from %d",
+		 seed, opt.gen_flags & GEN_NO_CLOSE ? " (--no-close)" : "",
+		 n, n0);
+	printf("--- reproducer seed %#llx\n", seed);
+	emit_repro(stdout, ops, n, why);
+	printf("--- end\n");
+	fflush(stdout);
+}
+
+static int replay(unsigned long long seed)
+{
+	static struct op ops[MAXOPS];
+	int n = gen_prog(seed, ops, MAXOPS, opt.gen_flags);
+	enum verdict v = judge(ops, n);
+
+	printf("# epoll:\n%s# iepoll:\n%s", tr_a, tr_b);
+	if (v == UNSTABLE) {
+		printf("difffuzz: seed %#llx is unstable: epoll's own runs differ\n",
+		       seed);
+		return 0;
+	}
+	if (v == SAME) {
+		printf("difffuzz: seed %#llx: same transcript\n", seed);
+		return 0;
+	}
+	report_failure(seed, ops, n);
+	return 1;
+}
+
+static void progress(double start, bool last)
+{
+	double t = now() - start;
+	FILE *f = last ? stdout : stderr;
+
+	fprintf(f, "difffuzz: %.0f s, %ld programs, %ld ops (%.0f ops/s, %.1f programs/s), ",
+		t, st.programs, st.ops, t > 0 ? st.ops / t : 0,
+		t > 0 ? st.programs / t : 0);
+	fprintf(f, "%ld outcomes, %ld unstable, %ld failures\n", st.outcomes,
+		st.unstable, st.failures);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "programs", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "no-close", no_argument, NULL, 'C' },
+		{ "no-shrink", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	static struct op ops[MAXOPS];
+	double start, next_report;
+	bool seeded = false;
+	char *end;
+	long i;
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, "d:n:s:r:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			opt.duration = strtod(optarg, &end);
+			if (*end || opt.duration <= 0)
+				goto bad;
+			break;
+		case 'n':
+			opt.programs = strtol(optarg, &end, 0);
+			if (*end || opt.programs <= 0)
+				goto bad;
+			break;
+		case 'r':
+			opt.replay = true;
+			fallthrough;
+		case 's':
+			opt.seed = strtoull(optarg, &end, 0);
+			if (*end)
+				goto bad;
+			seeded = true;
+			break;
+		case 'C':
+			opt.gen_flags |= GEN_NO_CLOSE;
+			break;
+		case 'S':
+			opt.shrink = false;
+			break;
+		case 'j':
+			opt.json = true;
+			break;
+		case 'v':
+			opt.verbose = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			fputs(help, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	if (access("/dev/iepoll", R_OK | W_OK)) {
+		fprintf(stderr, "iepoll-difffuzz: /dev/iepoll: %m (%s)\n",
+			"is the module loaded? run it in the VM: scripts/vm -- CMD");
+		return 1;
+	}
+	if (opt.replay)
+		return replay(opt.seed);
+	if (!seeded)
+		opt.seed = (unsigned long long)time(NULL) * 1000003 ^ getpid();
+
+	printf("difffuzz: base seed %#llx, %.0f s%s%s\n", opt.seed,
+	       opt.duration, opt.programs ? ", program limit" : "",
+	       opt.gen_flags & GEN_NO_CLOSE ? ", no closes (--no-close)" : "");
+	fflush(stdout);
+	start = now();
+	next_report = start + 10;
+	for (i = 0; !opt.programs || i < opt.programs; i++) {
+		unsigned long long seed = gen_mix(opt.seed + i);
+		enum verdict v;
+
+		if (now() - start >= opt.duration)
+			break;
+		n = gen_prog(seed, ops, MAXOPS, opt.gen_flags);
+		v = judge(ops, n);
+		st.programs++;
+		count_outcomes(ops, n, tr_a);
+		if (v == UNSTABLE) {
+			st.unstable++;
+			if (opt.verbose)
+				printf("difffuzz: seed %#llx is unstable\n",
+				       seed);
+		} else if (v == DIFFERENT) {
+			report_failure(seed, ops, n);
+		}
+		if (now() >= next_report) {
+			progress(start, false);
+			next_report += 10;
+		}
+	}
+	progress(start, true);
+	if (opt.json) {
+		printf("{\"tool\": \"difffuzz\", \"seed\": %llu, \"seconds\": %.1f, ",
+		       opt.seed, now() - start);
+		printf("\"programs\": %ld, \"ops\": %ld, \"outcomes\": %ld, ",
+		       st.programs, st.ops, st.outcomes);
+		printf("\"unstable\": %ld, \"failures\": %ld, \"failed_seeds\": [",
+		       st.unstable, st.failures);
+		for (i = 0; i < st.failures && i < MAXFAIL; i++)
+			printf("%s%llu", i ? ", " : "", st.failed_seeds[i]);
+		printf("]}\n");
+	}
+	if (st.failures) {
+		printf("difffuzz: FAILED: %ld programs differ; seeds:", st.failures);
+		for (i = 0; i < st.failures && i < MAXFAIL; i++)
+			printf(" %#llx", st.failed_seeds[i]);
+		printf(" (replay: iepoll-difffuzz --replay SEED%s)\n",
+		       opt.gen_flags & GEN_NO_CLOSE ? " --no-close" : "");
+		return 1;
+	}
+	printf("difffuzz: PASS: %ld programs, no difference\n", st.programs);
+	return 0;
+bad:
+	fputs(help, stderr);
+	return 2;
+}
