@@ -12,6 +12,8 @@
 #                      supported kernel: zero findings
 #   make check         everything: lint, DKMS, selftests and KUnit in the VM
 #   make demo          install what is missing, build, boot the VM, run the demo
+#   make fuzz          both fuzzers (tools/fuzz) in the VM, DURATION seconds
+#                      each (600), on KERNEL (debug)
 #   make clean
 #
 # KDIR defaults to the running kernel's build directory, else to the newest
@@ -60,6 +62,10 @@ check:
 demo:
 	scripts/demo
 
+fuzz:
+	scripts/fuzz $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(KERNEL),--kernel $(KERNEL))
+
 clean:
 	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
 	rm -rf .build
@@ -71,4 +77,4 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
-.PHONY: module module-debug install dkms-install style lint check demo clean kdir
+.PHONY: module module-debug install dkms-install style lint check demo fuzz clean kdir
