@@ -2,8 +2,9 @@
 /*
  * KUnit suites for iepoll's core, driven from the inside: the keyed
  * (file, fd) tree, the ready and overflow lists and the wakeup callback,
- * the reaper of closed files, watch accounting, and the loop and depth
- * check between nested instances.
+ * the removal of closed files (files.c's fsnotify close event), watch
+ * accounting, and the loop, depth and wakeup-path checks between nested
+ * instances (nest.c).
  *
  * The targets are files of this module's own (struct kt_target) whose poll
  * mask and wait queue the test controls, so a case can make a target ready,
@@ -20,6 +21,7 @@
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fsnotify_backend.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/uaccess.h>
@@ -112,11 +114,16 @@ static struct kt_target *kt_target(struct kunit *test, __poll_t mask)
 	return kt_target_fops(test, mask, &kt_fops);
 }
 
-/* Drop the test's reference; the file lives on while iepoll holds one. */
+/*
+ * Drop the test's reference, the last: the file's close runs, in a worker
+ * (a kernel thread's fput() is deferred), and flush_delayed_fput() waits
+ * for it.
+ */
 static void kt_target_put(struct kt_target *t)
 {
 	t->put = true;
 	fput(t->file);
+	flush_delayed_fput();
 }
 
 /* An instance as an open of /dev/iepoll makes it. */
@@ -169,18 +176,6 @@ static bool kt_hooked(struct kt_target *t)
 	hooked = !list_empty(&t->wq.head);
 	spin_unlock_irqrestore(&t->wq.lock, flags);
 	return hooked;
-}
-
-/* Deferred releases run in a worker: give them up to 5 s. */
-static bool kt_wait_unhooked(struct kt_target *t)
-{
-	int i;
-
-	for (i = 0; i < 250 && kt_hooked(t); i++) {
-		flush_delayed_fput();
-		msleep(20);
-	}
-	return !kt_hooked(t);
 }
 
 static int kt_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
@@ -264,8 +259,8 @@ static int kt_init(struct kunit *test)
 
 /*
  * Instances first (their release unhooks every item from the targets'
- * wait queues and drops iepoll's file references), then the targets: each
- * must then be released, or iepoll kept a reference.
+ * wait queues), then the targets: each must then be released, or iepoll
+ * kept a reference.
  */
 static void kt_exit(struct kunit *test)
 {
@@ -278,8 +273,6 @@ static void kt_exit(struct kunit *test)
 	/* instances released by those releases, a level at a time */
 	for (i = 0; i <= IEPOLL_MAX_NESTS + 1; i++)
 		flush_delayed_fput();
-	/* closed-file items may still wait for the reaper */
-	iepoll_reap_now();
 	for (i = 0; i < ctx->ntgt; i++)
 		if (!ctx->tgt[i]->put)
 			fput(ctx->tgt[i]->file);
@@ -331,8 +324,8 @@ static void same_file_under_two_fds_is_two_items(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_EXPECT_PTR_NE(test, a, b);
-	/* both share the one record that holds iepoll's reference */
-	KUNIT_EXPECT_PTR_EQ(test, a->fw, b->fw);
+	/* both share the one record of the file */
+	KUNIT_EXPECT_PTR_EQ(test, a->rec, b->rec);
 	KUNIT_EXPECT_EQ(test, kt_ctl(ep, EPOLL_CTL_DEL, t->file, 3, 0, 0), 0);
 	KUNIT_EXPECT_NULL(test, kt_find(ep, t->file, 3));
 	KUNIT_EXPECT_PTR_EQ(test, kt_find(ep, t->file, 4), b);
@@ -748,23 +741,27 @@ static struct kunit_suite ready_suite = {
 };
 
 /* ------------------------------------------------------------------ */
-/* iepoll_reap: files closed behind the instance's back                */
+/* iepoll_close: the last close of a watched file removes its items    */
 
-static void closed_target_is_not_reported(struct kunit *test)
+static void closed_target_is_removed_at_once(struct kunit *test)
 {
 	struct iepoll *ep;
 	struct kt_target *t;
 	struct iepoll_item *epi = kt_setup(test, &ep, &t, EPOLLIN, EPOLLIN);
+	struct file *file = t->file;
 
 	KUNIT_EXPECT_FALSE(test, iepoll_item_closed(epi));
 	KUNIT_ASSERT_EQ(test, kt_nready(test, ep), 1U);
 	kt_target_put(t);
-	/* the reaper may free epi from here on: do not touch it */
-	KT_EXPECT_POLL_EQ(test, iepoll_poll(ep, NULL, NULL), 0U);
+	/* the close removed it: no sweep, no later wait needed */
+	KUNIT_EXPECT_NULL(test, kt_find(ep, file, KT_FD));
 	KUNIT_EXPECT_EQ(test, kt_nready(test, ep), 0U);
+	KUNIT_EXPECT_EQ(test, KT_STAT(ep, items), 0ULL);
+	KUNIT_EXPECT_EQ(test, KT_STAT(ep, removes), 1ULL);
+	KT_EXPECT_POLL_EQ(test, iepoll_poll(ep, NULL, NULL), 0U);
 }
 
-static void reaper_removes_closed_files_and_drops_them(struct kunit *test)
+static void close_removes_every_item_and_holds_no_reference(struct kunit *test)
 {
 	struct iepoll *ep = kt_instance(test, NULL);
 	struct kt_target *t = kt_target(test, 0);
@@ -774,29 +771,26 @@ static void reaper_removes_closed_files_and_drops_them(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_ctl(ep, EPOLL_CTL_ADD, t->file, KT_FD + 1,
 				     EPOLLOUT, 0), 0);
 	kt_target_put(t);
-	iepoll_reap_now();
 	KUNIT_EXPECT_NULL(test, kt_find(ep, file, KT_FD));
 	KUNIT_EXPECT_NULL(test, kt_find(ep, file, KT_FD + 1));
 	KUNIT_EXPECT_EQ(test, KT_STAT(ep, items), 0ULL);
 	KUNIT_EXPECT_EQ(test, KT_STAT(ep, removes), 2ULL);
-	/* and iepoll's reference went with the last item */
-	flush_delayed_fput();
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&t->released,
-							    5 * HZ));
+	/* the test's reference was the last: ->release ran in that close */
+	KUNIT_EXPECT_TRUE(test, completion_done(&t->released));
 }
 
-static void reaper_keeps_open_files(struct kunit *test)
+static void open_files_stay_watched(struct kunit *test)
 {
 	struct iepoll *ep = kt_instance(test, NULL);
 	struct kt_target *t = kt_target(test, 0);
 
 	KUNIT_ASSERT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
-	iepoll_reap_now();
+	flush_delayed_fput();
 	KUNIT_EXPECT_NOT_NULL(test, kt_find(ep, t->file, KT_FD));
 	KUNIT_EXPECT_EQ(test, KT_STAT(ep, items), 1ULL);
 }
 
-static void reaper_clears_a_file_watched_by_two_instances(struct kunit *test)
+static void close_clears_a_file_watched_by_two_instances(struct kunit *test)
 {
 	struct iepoll *ep1 = kt_instance(test, NULL);
 	struct iepoll *ep2 = kt_instance(test, NULL);
@@ -807,12 +801,66 @@ static void reaper_clears_a_file_watched_by_two_instances(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_add(ep1, t, EPOLLIN), 0);
 	KUNIT_ASSERT_EQ(test, kt_add(ep2, t, EPOLLIN), 0);
 	kt_target_put(t);
-	iepoll_reap_now();
 	KUNIT_EXPECT_NULL(test, kt_find(ep1, file, KT_FD));
 	KUNIT_EXPECT_NULL(test, kt_find(ep2, file, KT_FD));
 	KUNIT_EXPECT_EQ(test, kt_nready(test, ep1), 0U);
 	KUNIT_EXPECT_EQ(test, kt_nready(test, ep2), 0U);
 	KUNIT_EXPECT_EQ(test, iepoll_user_watches(ep1), w0);
+}
+
+/*
+ * Every kt_target is a file on the one anonymous inode, as every eventfd
+ * is: the close event names the closing file by its f_path, and only that
+ * file's record answers.
+ */
+static void close_event_finds_the_closing_file_among_many(struct kunit *test)
+{
+	struct iepoll *ep = kt_instance(test, NULL);
+	struct kt_target *t1 = kt_target(test, 0), *t2 = kt_target(test, 0);
+	struct kt_target *t3 = kt_target(test, 0);
+	struct iepoll_file *rec;
+
+	KUNIT_ASSERT_PTR_EQ(test, file_inode(t1->file), file_inode(t2->file));
+	KUNIT_ASSERT_EQ(test, kt_add(ep, t1, EPOLLIN), 0);
+	KUNIT_ASSERT_EQ(test, kt_add(ep, t2, EPOLLIN), 0);
+
+	rec = iepoll_file_for_close(&t1->file->f_path, FSNOTIFY_EVENT_PATH);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_PTR_EQ(test, rec->file, t1->file);
+	iepoll_file_put(rec);
+	rec = iepoll_file_for_close(&t2->file->f_path, FSNOTIFY_EVENT_PATH);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_PTR_EQ(test, rec->file, t2->file);
+	iepoll_file_put(rec);
+	/* a file on the same inode that nobody watches, another event kind */
+	KUNIT_EXPECT_NULL(test, iepoll_file_for_close(&t3->file->f_path,
+						      FSNOTIFY_EVENT_PATH));
+	KUNIT_EXPECT_NULL(test, iepoll_file_for_close(file_inode(t1->file),
+						      FSNOTIFY_EVENT_INODE));
+
+	/* closing t1 leaves t2 watched */
+	kt_target_put(t1);
+	KUNIT_EXPECT_NULL(test, kt_find(ep, t1->file, KT_FD));
+	KUNIT_EXPECT_NOT_NULL(test, kt_find(ep, t2->file, KT_FD));
+	KUNIT_EXPECT_EQ(test, KT_STAT(ep, items), 1ULL);
+}
+
+static void del_keeps_the_record_until_the_close(struct kunit *test)
+{
+	struct iepoll *ep = kt_instance(test, NULL);
+	struct kt_target *t = kt_target(test, 0);
+	struct iepoll_file *rec;
+
+	KUNIT_ASSERT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
+	KUNIT_ASSERT_EQ(test, kt_ctl(ep, EPOLL_CTL_DEL, t->file, KT_FD, 0, 0),
+			0);
+	rec = iepoll_file_for_close(&t->file->f_path, FSNOTIFY_EVENT_PATH);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_TRUE(test, hlist_empty(&rec->items));
+	iepoll_file_put(rec);
+	/* and re-adding it reuses that record */
+	KUNIT_EXPECT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
+	KUNIT_EXPECT_PTR_EQ(test, kt_find(ep, t->file, KT_FD)->rec, rec);
 }
 
 static void release_removes_items_and_drops_files(struct kunit *test)
@@ -829,25 +877,25 @@ static void release_removes_items_and_drops_files(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kt_hooked(t));
 	/* only the test's reference is left */
 	kt_target_put(t);
-	flush_delayed_fput();
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&t->released,
-							    5 * HZ));
+	KUNIT_EXPECT_TRUE(test, completion_done(&t->released));
 }
 
-static struct kunit_case reap_cases[] = {
-	KUNIT_CASE(closed_target_is_not_reported),
-	KUNIT_CASE(reaper_removes_closed_files_and_drops_them),
-	KUNIT_CASE(reaper_keeps_open_files),
-	KUNIT_CASE(reaper_clears_a_file_watched_by_two_instances),
+static struct kunit_case close_cases[] = {
+	KUNIT_CASE(closed_target_is_removed_at_once),
+	KUNIT_CASE(close_removes_every_item_and_holds_no_reference),
+	KUNIT_CASE(open_files_stay_watched),
+	KUNIT_CASE(close_clears_a_file_watched_by_two_instances),
+	KUNIT_CASE(close_event_finds_the_closing_file_among_many),
+	KUNIT_CASE(del_keeps_the_record_until_the_close),
 	KUNIT_CASE(release_removes_items_and_drops_files),
 	{}
 };
 
-static struct kunit_suite reap_suite = {
-	.name = "iepoll_reap",
+static struct kunit_suite close_suite = {
+	.name = "iepoll_close",
 	.init = kt_init,
 	.exit = kt_exit,
-	.test_cases = reap_cases,
+	.test_cases = close_cases,
 };
 
 /* ------------------------------------------------------------------ */
@@ -856,6 +904,19 @@ static struct kunit_suite reap_suite = {
 static int kt_nest(struct iepoll *ep, struct file *child)
 {
 	return kt_ctl(ep, EPOLL_CTL_ADD, child, KT_FD, EPOLLIN, 0);
+}
+
+/* Whether an item of some instance watches @ep. */
+static bool kt_watched(struct iepoll *ep)
+{
+	struct iepoll_file *rec;
+	bool watched;
+
+	rcu_read_lock();
+	rec = iepoll_file_lookup_rcu(ep->file);
+	watched = rec && !hlist_empty(&rec->items);
+	rcu_read_unlock();
+	return watched;
 }
 
 static void instance_cannot_watch_itself(struct kunit *test)
@@ -875,7 +936,7 @@ static void direct_loop_is_eloop(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_nest(a, fb), 0);
 	KUNIT_EXPECT_EQ(test, kt_nest(b, fa), -ELOOP);
 	KUNIT_EXPECT_EQ(test, KT_STAT(b, items), 0ULL);
-	KUNIT_EXPECT_TRUE(test, list_empty(&b->children));
+	KUNIT_EXPECT_FALSE(test, kt_watched(b));
 }
 
 static void indirect_loop_is_eloop(struct kunit *test)
@@ -899,10 +960,10 @@ static void del_unlinks_instances(struct kunit *test)
 	struct iepoll *b = kt_instance(test, &fb);
 
 	KUNIT_ASSERT_EQ(test, kt_nest(a, fb), 0);
-	KUNIT_EXPECT_FALSE(test, list_empty(&b->parents));
+	KUNIT_EXPECT_TRUE(test, kt_watched(b));
 	KUNIT_ASSERT_EQ(test, kt_ctl(a, EPOLL_CTL_DEL, fb, KT_FD, 0, 0), 0);
-	KUNIT_EXPECT_TRUE(test, list_empty(&a->children));
-	KUNIT_EXPECT_TRUE(test, list_empty(&b->parents));
+	KUNIT_EXPECT_EQ(test, KT_STAT(a, items), 0ULL);
+	KUNIT_EXPECT_FALSE(test, kt_watched(b));
 	KUNIT_EXPECT_EQ(test, kt_nest(b, fa), 0);
 }
 
@@ -963,7 +1024,7 @@ static void exclusive_on_an_instance_is_einval(struct kunit *test)
 				     EPOLLIN | EPOLLEXCLUSIVE, 0), -EINVAL);
 }
 
-static void closing_a_watched_instance_is_reaped(struct kunit *test)
+static void closing_a_watched_instance_removes_its_item(struct kunit *test)
 {
 	struct file *fc;
 	struct iepoll *parent = kt_instance(test, NULL);
@@ -972,14 +1033,61 @@ static void closing_a_watched_instance_is_reaped(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, kt_add(child, t, EPOLLIN), 0);
 	KUNIT_ASSERT_EQ(test, kt_nest(parent, fc), 0);
-	/* the parent's reference keeps the child alive until the reap */
+	/* the close removes the parent's item, then the child is released */
 	kt_instance_close(test, fc);
-	KT_EXPECT_POLL_EQ(test, iepoll_poll(parent, NULL, NULL), 0U);
-	iepoll_reap_now();
 	KUNIT_EXPECT_EQ(test, KT_STAT(parent, items), 0ULL);
-	KUNIT_EXPECT_TRUE(test, list_empty(&parent->children));
-	/* the reap dropped the child's last reference: it was released */
-	KUNIT_EXPECT_TRUE(test, kt_wait_unhooked(t));
+	KT_EXPECT_POLL_EQ(test, iepoll_poll(parent, NULL, NULL), 0U);
+	KUNIT_EXPECT_FALSE(test, kt_hooked(t));
+}
+
+/*
+ * Wakeup paths, as eventpoll counts them: A watches a target through k
+ * descriptors, B watches A through k descriptors.  Each (item in B, item
+ * in A) pair is one path through one watched instance, limit 500: with
+ * k = 23 the 22nd watch of A by B would make 23 * 22 = 506 paths.
+ */
+static void too_many_wakeup_paths_are_einval(struct kunit *test)
+{
+	struct file *fa;
+	struct iepoll *a = kt_instance(test, &fa);
+	struct iepoll *b = kt_instance(test, NULL);
+	struct kt_target *t = kt_target(test, 0);
+	int k = 23, i;
+
+	for (i = 0; i < k; i++)
+		KUNIT_ASSERT_EQ(test, kt_ctl(a, EPOLL_CTL_ADD, t->file, i,
+					     EPOLLIN, 0), 0);
+	for (i = 0; i < 21; i++)
+		KUNIT_ASSERT_EQ_MSG(test, kt_ctl(b, EPOLL_CTL_ADD, fa, i,
+						 EPOLLIN, 0), 0,
+				    "watch %d of A by B: %d paths", i + 1,
+				    k * (i + 1));
+	KUNIT_EXPECT_EQ(test, kt_ctl(b, EPOLL_CTL_ADD, fa, 21, EPOLLIN, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_STAT(b, items), 21ULL);
+	/* one path less below makes room for one more above: 22 * 22 */
+	KUNIT_ASSERT_EQ(test, kt_ctl(a, EPOLL_CTL_DEL, t->file, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, kt_ctl(b, EPOLL_CTL_ADD, fa, 21, EPOLLIN, 0), 0);
+}
+
+static void path_limits_per_length_follow_eventpoll(struct kunit *test)
+{
+	static const int limits[] = { 0, 500, 100, 50, 10 };
+	int counts[5], depth, i;
+
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 100000; i++)
+		KUNIT_ASSERT_EQ(test, iepoll_path_count_inc(counts, 0), 0);
+	for (depth = 1; depth < ARRAY_SIZE(limits); depth++) {
+		for (i = 0; i < limits[depth]; i++)
+			KUNIT_ASSERT_EQ_MSG(test,
+					    iepoll_path_count_inc(counts, depth),
+					    0, "path %d of length %d", i + 1,
+					    depth);
+		KUNIT_EXPECT_EQ_MSG(test, iepoll_path_count_inc(counts, depth),
+				    -1, "path %d of length %d",
+				    limits[depth] + 1, depth);
+	}
 }
 
 static struct kunit_case nest_cases[] = {
@@ -990,7 +1098,9 @@ static struct kunit_case nest_cases[] = {
 	KUNIT_CASE(chain_longer_than_max_nests_is_eloop),
 	KUNIT_CASE(ready_child_makes_parent_ready),
 	KUNIT_CASE(exclusive_on_an_instance_is_einval),
-	KUNIT_CASE(closing_a_watched_instance_is_reaped),
+	KUNIT_CASE(closing_a_watched_instance_removes_its_item),
+	KUNIT_CASE(too_many_wakeup_paths_are_einval),
+	KUNIT_CASE(path_limits_per_length_follow_eventpoll),
 	{}
 };
 
@@ -1001,7 +1111,7 @@ static struct kunit_suite nest_suite = {
 	.test_cases = nest_cases,
 };
 
-kunit_test_suites(&tree_suite, &ready_suite, &reap_suite, &nest_suite);
+kunit_test_suites(&tree_suite, &ready_suite, &close_suite, &nest_suite);
 
 MODULE_DESCRIPTION("KUnit suites for iepoll's core");
 MODULE_LICENSE("GPL");

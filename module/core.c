@@ -1,58 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iepoll core: eventpoll's multiplexer, re-implemented with tracepoints.
+ * Watched files are tracked in files.c, nesting rules live in nest.c.
  *
  * LOCKING
  *
- * Four locks are used, taken in this order, never the other way round:
+ * Locks, in the order they nest, never the other way round:
  *
- *   iepoll_mutex  (global mutex, eventpoll's epmutex)
- *     -> ep->mtx  (per-instance mutex, nested by depth: mutex_lock_nested)
- *       -> iepoll_fwatch_lock, iepoll_users_lock  (global spinlocks)
- *       -> ep->lock  (per-instance spinlock, irq-safe)
+ *   iepoll_nest_mutex  (nest.c; only for an ADD that may create a loop or
+ *                       new wakeup paths, as eventpoll's epnested_mutex)
+ *     -> ep->mtx       (per instance; nested instances are locked with
+ *                       their depth as lockdep subclass)
+ *       -> rec->lock   (per watched file, files.c: its list of items)
+ *       -> ep->lock    (per instance spinlock, irq-safe)
  *            -> ep->wq.lock, ep->poll_wait.lock  (wait queue locks)
  *
- * ep->mtx serialises everything that may sleep on one instance: EPOLL_CTL_*,
- * the transfer of events to userspace, poll of the instance file, fdinfo
- * and release.  It protects the red-black tree (ep->rbr), the items' events
- * and data against concurrent MOD, and it makes a transfer exclusive: while
- * a task holds it and transfers, ep->rdllist belongs to that task.
+ *   iepoll_instances_lock, iepoll_users_lock: global spinlocks taken for
+ *   an instant when an instance is created or freed, never while sleeping;
+ *   ep->lock may nest inside iepoll_instances_lock (totals).
  *
- * ep->lock protects the ready list, the overflow list and the counters the
- * callback updates.  It is taken from the wakeup callback, which runs with
- * the target's wait queue lock held and may run in interrupt context, so it
- * is always taken with interrupts off and nothing under it may sleep.  Both
- * ep->wq and the ready list are only modified with ep->lock held, which is
- * why a waiter can test the ready list and queue itself on ep->wq atomically.
+ * No global mutex is taken to create or close an instance, to close a
+ * watched file, or by any EPOLL_CTL_* that does not nest instances: a task
+ * that stalls one instance (a ->poll that blocks, a copy to user memory
+ * that faults forever) stalls only that instance and the closes of the
+ * files it watches, exactly as with eventpoll.
+ *
+ * ep->mtx serialises everything that may sleep on one instance: EPOLL_CTL_*,
+ * the transfer of events to userspace, poll of the instance file, fdinfo,
+ * release, and the removal of an item whose file was closed.  It protects
+ * the red-black tree (ep->rbr), the items' events and data against
+ * concurrent MOD, and it makes a transfer exclusive: while a task holds it
+ * and transfers, ep->rdllist belongs to that task.
+ *
+ * ep->lock protects the ready list, the overflow list, ep->nready and every
+ * counter in ep->stats.  It is taken from the wakeup callback, which runs
+ * with the target's wait queue lock held and may run in interrupt context,
+ * so it is always taken with interrupts off and nothing under it may sleep.
+ * Both ep->wq and the ready list are only modified with ep->lock held,
+ * which is why a waiter can test the ready list and queue itself on ep->wq
+ * atomically.
  *
  * While events are transferred ep->ovflist is not IEPOLL_UNACTIVE_PTR: the
  * transferring task walks a private list without ep->lock, so callbacks
  * that fire in the meantime chain their items on ep->ovflist instead of
  * touching ep->rdllist, and the transfer moves them back at its end.
  *
- * iepoll_mutex is taken only where instances meet each other: EPOLL_CTL_*
- * on a target that is itself an instance (it protects every ep->children
- * and ep->parents list and the loop check's generation counter), release of
- * an instance, and the reaper.  Nested instances lock their mutexes with the
- * depth as lockdep subclass, at most IEPOLL_MAX_NESTS + 1 deep, and wake each
- * other's poll_wait queues with the nesting level as subclass (ep->nests).
+ * STATISTICS
  *
- * iepoll_fwatch_lock protects the table of watched files and every
- * fwatch->items list; iepoll_users_lock the per-user watch accounting.
- * Neither is held while calling out of this file.
+ * One rule: every counter of ep->stats is changed and read under ep->lock,
+ * so IEPOLL_IOC_STATS is one consistent snapshot.  Paths that hold only
+ * ep->mtx (ctl, the end of a wait) take ep->lock for the instant of the
+ * update, usually in a section they need anyway.  ep->nready counts items
+ * whose rdllink is linked, on ep->rdllist or on a transfer's private list;
+ * a transfer unlinks items without the lock and reports its net change at
+ * its end (iepoll_done_scan()), so ep->nready is exact whenever ep->lock is
+ * held and no transfer is under way.
  *
- * CLOSED FILES
+ * LIFETIMES
  *
- * Epoll removes an item when the last reference to its file goes away, from
- * inside __fput().  A module cannot hook that, so iepoll holds one reference
- * per watched file (struct iepoll_fwatch).  When file_count() falls to that
- * single reference no descriptor of the file is left anywhere, and no new
- * one can appear: the items are then never reported (checked at delivery),
- * and the reaper, a delayed work run every reap_interval_ms while files are
- * watched, removes them and drops the reference.  The items of such a file
- * cannot be removed concurrently by EPOLL_CTL_DEL (which needs a descriptor)
- * and release runs under iepoll_mutex like the reaper, so the reaper may
- * walk them after dropping iepoll_fwatch_lock.
+ * An item lives from ADD until the first of: EPOLL_CTL_DEL, the release of
+ * its instance, or the last close of its file.  files.c calls
+ * iepoll_remove_file_items() on that close, from fsnotify's close event,
+ * which __fput() sends before the file's ->release: the item leaves the
+ * target's wait queues before they can be freed, and iepoll never holds a
+ * reference on a watched file (but for the fallback files of files.c).
+ * DEL holds a reference on the file, so only a close and a release can
+ * race: the close marks the item dying under rec->lock before it takes
+ * ep->mtx, and a release leaves dying items to it.  Each item holds a
+ * reference on its instance (ep->refs), as does the instance file, so
+ * whoever removes the last of them frees the instance.  Items and instances
+ * are freed after an RCU grace period: nest.c walks the items of a file and
+ * their instances under RCU.
  */
 
 #include <linux/anon_inodes.h>
@@ -83,22 +101,11 @@ module_param_named(max_user_watches, iepoll_max_user_watches, ulong, 0644);
 MODULE_PARM_DESC(max_user_watches,
 		 "Items one user may watch across all instances (ENOSPC beyond)");
 
-unsigned int iepoll_reap_interval_ms __read_mostly = 100;
-module_param_named(reap_interval_ms, iepoll_reap_interval_ms, uint, 0644);
-MODULE_PARM_DESC(reap_interval_ms,
-		 "Period of the sweep that drops files with no descriptor left");
-
-static DEFINE_MUTEX(iepoll_mutex);
+static DEFINE_SPINLOCK(iepoll_instances_lock);
 static LIST_HEAD(iepoll_instances);
 static struct iepoll_stats iepoll_retired;
 static unsigned long iepoll_ninstances;
-static u64 iepoll_loop_gen;
-static struct iepoll *iepoll_inserting_into;
 static atomic_t iepoll_next_id = ATOMIC_INIT(0);
-
-static DEFINE_SPINLOCK(iepoll_fwatch_lock);
-static DEFINE_HASHTABLE(iepoll_fwatch_table, 8);
-static unsigned long iepoll_nfwatch;
 
 static DEFINE_SPINLOCK(iepoll_users_lock);
 static DEFINE_HASHTABLE(iepoll_users, 6);
@@ -106,8 +113,7 @@ static DEFINE_HASHTABLE(iepoll_users, 6);
 static struct kmem_cache *iepoll_item_cache __read_mostly;
 static struct kmem_cache *iepoll_pwq_cache __read_mostly;
 
-static void iepoll_reap_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(iepoll_reap_work, iepoll_reap_fn);
+static void iepoll_destroy(struct iepoll *ep);
 
 /* Used by the insert path to collect the wait queues of a target. */
 struct iepoll_qtable {
@@ -238,94 +244,6 @@ bool iepoll_file_is_epoll(const struct file *file)
 
 	return file_inode(file)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
 	       !strcmp(dentry->d_name.name, "[eventpoll]");
-}
-
-/* Every descriptor of the item's file is closed: only our reference is left. */
-VISIBLE_IF_KUNIT bool iepoll_item_closed(const struct iepoll_item *epi)
-{
-	return file_count(epi->file) <= 1;
-}
-EXPORT_SYMBOL_IF_KUNIT(iepoll_item_closed);
-
-static void iepoll_reap_kick(unsigned long delay)
-{
-	mod_delayed_work(system_wq, &iepoll_reap_work, delay);
-}
-
-/* Reap closed files now and wait for it; with no iepoll lock held. */
-VISIBLE_IF_KUNIT void iepoll_reap_now(void)
-{
-	iepoll_reap_kick(0);
-	flush_delayed_work(&iepoll_reap_work);
-}
-EXPORT_SYMBOL_IF_KUNIT(iepoll_reap_now);
-
-static struct iepoll_fwatch *iepoll_fwatch_lookup(const struct file *file)
-{
-	struct iepoll_fwatch *fw;
-
-	lockdep_assert_held(&iepoll_fwatch_lock);
-	hash_for_each_possible(iepoll_fwatch_table, fw, node,
-			       (unsigned long)file)
-		if (fw->file == file)
-			return fw;
-	return NULL;
-}
-
-/* Link @epi to the record of its file, creating it and its reference. */
-static int iepoll_fwatch_attach(struct iepoll_item *epi)
-{
-	struct iepoll_fwatch *fw, *new = NULL;
-	bool first = false;
-
-	spin_lock(&iepoll_fwatch_lock);
-	fw = iepoll_fwatch_lookup(epi->file);
-	if (!fw) {
-		spin_unlock(&iepoll_fwatch_lock);
-		new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-		if (!new)
-			return -ENOMEM;
-		spin_lock(&iepoll_fwatch_lock);
-		fw = iepoll_fwatch_lookup(epi->file);
-	}
-	if (!fw) {
-		fw = new;
-		new = NULL;
-		fw->file = get_file(epi->file);
-		INIT_LIST_HEAD(&fw->items);
-		hash_add(iepoll_fwatch_table, &fw->node,
-			 (unsigned long)fw->file);
-		first = iepoll_nfwatch++ == 0;
-	}
-	list_add_tail(&epi->fwlink, &fw->items);
-	epi->fw = fw;
-	spin_unlock(&iepoll_fwatch_lock);
-
-	kfree(new);
-	if (first)
-		iepoll_reap_kick(msecs_to_jiffies(READ_ONCE(iepoll_reap_interval_ms)));
-	return 0;
-}
-
-/* Unlink @epi; the last item of a file drops iepoll's reference to it. */
-static void iepoll_fwatch_detach(struct iepoll_item *epi)
-{
-	struct iepoll_fwatch *fw = epi->fw;
-	bool last;
-
-	spin_lock(&iepoll_fwatch_lock);
-	list_del(&epi->fwlink);
-	last = list_empty(&fw->items);
-	if (last) {
-		hash_del(&fw->node);
-		iepoll_nfwatch--;
-	}
-	spin_unlock(&iepoll_fwatch_lock);
-
-	if (last) {
-		fput(fw->file);
-		kfree(fw);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -482,6 +400,12 @@ static void iepoll_stamp(struct iepoll_item *epi)
 		epi->ready_ns = ktime_get_ns();
 }
 
+static void iepoll_note_ready(struct iepoll *ep)
+{
+	if (ep->nready > ep->stats.max_ready)
+		ep->stats.max_ready = ep->nready;
+}
+
 /* Put @epi on the ready list; called with ep->lock held. */
 static void iepoll_link_ready(struct iepoll *ep, struct iepoll_item *epi)
 {
@@ -489,8 +413,7 @@ static void iepoll_link_ready(struct iepoll *ep, struct iepoll_item *epi)
 
 	list_add_tail(&epi->rdllink, &ep->rdllist);
 	ep->nready++;
-	if (ep->nready > ep->stats.max_ready)
-		ep->stats.max_ready = ep->nready;
+	iepoll_note_ready(ep);
 	__pm_stay_awake(epi->ws);
 	iepoll_stamp(epi);
 }
@@ -509,33 +432,34 @@ static bool iepoll_queue_ready(struct iepoll *ep, struct iepoll_item *epi)
 /*
  * Take the whole ready list for a transfer.  From here until
  * iepoll_done_scan() callbacks chain ready items on ep->ovflist.
- * Returns the number of items taken.
  */
-static unsigned int iepoll_start_scan(struct iepoll *ep,
-				      struct list_head *txlist)
+static void iepoll_start_scan(struct iepoll *ep, struct list_head *txlist)
 {
-	unsigned int taken;
-
 	lockdep_assert_held(&ep->mtx);
 
 	spin_lock_irq(&ep->lock);
 	list_splice_init(&ep->rdllist, txlist);
-	taken = ep->nready;
-	ep->nready = 0;
 	WRITE_ONCE(ep->ovflist, NULL);
 	spin_unlock_irq(&ep->lock);
-	return taken;
 }
 
-/*
- * End a transfer.  The ready list becomes: what the transfer did not take
- * off @txlist (@left items), then the items callbacks made ready meanwhile,
- * then the level-triggered items it put back (already on ep->rdllist,
- * @requeued of them), so that delivery rotates.  Returns the number of
- * items carried back from the overflow list.
+/**
+ * iepoll_done_scan - end a transfer
+ * @ep:        the instance
+ * @txlist:    what the transfer did not take off its private list
+ * @unlinked:  items the transfer took off @txlist and did not put back
+ *             anywhere (their rdllink is empty now)
+ * @requeued:  level-triggered items it put back on ep->rdllist
+ * @delivered: events it copied to userspace, for the statistics
+ *
+ * The ready list becomes: what is left on @txlist, then the items
+ * callbacks made ready meanwhile, then the requeued items (already on
+ * ep->rdllist), so that delivery rotates.
+ *
+ * Return: the number of items carried back from the overflow list.
  */
 static int iepoll_done_scan(struct iepoll *ep, struct list_head *txlist,
-			    unsigned int left, int requeued)
+			    int unlinked, int requeued, int delivered)
 {
 	struct iepoll_item *epi, *nepi;
 	int carried = 0;
@@ -552,9 +476,10 @@ static int iepoll_done_scan(struct iepoll *ep, struct list_head *txlist,
 	WRITE_ONCE(ep->ovflist, IEPOLL_UNACTIVE_PTR);
 
 	list_splice(txlist, &ep->rdllist);
-	ep->nready = requeued + carried + left;
-	if (ep->nready > ep->stats.max_ready)
-		ep->stats.max_ready = ep->nready;
+	ep->nready += carried + requeued - unlinked;
+	iepoll_note_ready(ep);
+	if (delivered > 0)
+		ep->stats.delivered += delivered;
 	__pm_relax(ep->ws);
 
 	/* ep->wq is only modified under ep->lock, held here */
@@ -676,9 +601,8 @@ out_unlock:
 		 * it reads under RCU because the memory goes away after a
 		 * grace period.  Nothing here may touch @pwq afterwards.
 		 */
-		trace_iepoll_remove(ep->id, epi->fd, file_inode(epi->file)->i_ino,
-				    (__force u32)epi->event.events,
-				    epi->event.data, IEPOLL_RM_POLLFREE);
+		trace_iepoll_detach(ep->id, epi->fd,
+				    file_inode(epi->file)->i_ino);
 		list_del_init(&wait->entry);
 		/* pairs with smp_load_acquire() in iepoll_unhook() */
 		smp_store_release(&pwq->whead, NULL);
@@ -764,16 +688,16 @@ static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
 			      poll_table *wait, int depth)
 {
 	struct iepoll_item *epi, *tmp;
+	int unlinked = 0;
 	LIST_HEAD(txlist);
 	__poll_t res = 0;
-	unsigned int left;
 	poll_table pt;
 
 	init_poll_funcptr(&pt, NULL);
 	poll_wait(file, &ep->poll_wait, wait);
 
 	mutex_lock_nested(&ep->mtx, depth);
-	left = iepoll_start_scan(ep, &txlist);
+	iepoll_start_scan(ep, &txlist);
 	list_for_each_entry_safe(epi, tmp, &txlist, rdllink) {
 		if (!iepoll_item_closed(epi) &&
 		    iepoll_item_poll(epi, &pt, depth + 1)) {
@@ -783,9 +707,9 @@ static __poll_t __iepoll_poll(struct iepoll *ep, struct file *file,
 		__pm_relax(epi->ws);
 		list_del_init(&epi->rdllink);
 		epi->ready_ns = 0;
-		left--;
+		unlinked++;
 	}
-	iepoll_done_scan(ep, &txlist, left, 0);
+	iepoll_done_scan(ep, &txlist, unlinked, 0, 0);
 	mutex_unlock(&ep->mtx);
 
 	return res;
@@ -798,90 +722,38 @@ __poll_t iepoll_poll(struct iepoll *ep, struct file *file, poll_table *wait)
 EXPORT_SYMBOL_IF_KUNIT(iepoll_poll);
 
 /* ------------------------------------------------------------------ */
-/* Nesting: loops and depth (under iepoll_mutex)                       */
-
-/* Height of the tree of instances below @ep, > IEPOLL_MAX_NESTS on a loop. */
-static int iepoll_depth_below(struct iepoll *ep, int depth)
-{
-	struct iepoll_item *epi;
-	int result = 0;
-
-	if (ep->gen == iepoll_loop_gen)
-		return ep->loop_depth;
-	ep->gen = iepoll_loop_gen;
-
-	list_for_each_entry(epi, &ep->children, nestlink) {
-		struct iepoll *child = epi->file->private_data;
-
-		if (child == iepoll_inserting_into || depth > IEPOLL_MAX_NESTS)
-			result = IEPOLL_MAX_NESTS + 1;
-		else
-			result = max(result,
-				     iepoll_depth_below(child, depth + 1) + 1);
-		if (result > IEPOLL_MAX_NESTS)
-			break;
-	}
-	ep->loop_depth = result;
-	return result;
-}
-
-/* Longest chain of instances watching @ep, directly or not. */
-static int iepoll_depth_above(struct iepoll *ep)
-{
-	struct iepoll_item *epi;
-	int result = 0;
-
-	if (ep->gen == iepoll_loop_gen)
-		return ep->loop_depth;
-	ep->gen = iepoll_loop_gen;
-
-	list_for_each_entry(epi, &ep->parents, parentlink) {
-		result = max(result, iepoll_depth_above(epi->ep) + 1);
-		if (result > IEPOLL_MAX_NESTS)
-			break;
-	}
-	ep->loop_depth = result;
-	return result;
-}
-
-/**
- * iepoll_loop_check - may @to be added to @ep?
- * @ep: the instance an item is added to
- * @to: the instance the item watches
- *
- * Refuses a cycle, and a chain of more than IEPOLL_MAX_NESTS + 1
- * instances counted through the new link, as eventpoll does.
- *
- * Return: 0 or -ELOOP.
- */
-VISIBLE_IF_KUNIT int iepoll_loop_check(struct iepoll *ep, struct iepoll *to)
-{
-	int below, above;
-
-	lockdep_assert_held(&iepoll_mutex);
-
-	iepoll_inserting_into = ep;
-	iepoll_loop_gen++;
-	below = iepoll_depth_below(to, 0);
-	iepoll_inserting_into = NULL;
-	if (below > IEPOLL_MAX_NESTS)
-		return -ELOOP;
-
-	iepoll_loop_gen++;
-	above = iepoll_depth_above(ep);
-	return below + 1 + above > IEPOLL_MAX_NESTS ? -ELOOP : 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(iepoll_loop_check);
-
-/* ------------------------------------------------------------------ */
 /* Items                                                               */
 
-/* Undo everything iepoll_insert() set up; with ep->mtx held. */
-static void __iepoll_remove(struct iepoll *ep, struct iepoll_item *epi)
+static void iepoll_item_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(iepoll_item_cache,
+			container_of(head, struct iepoll_item, rcu));
+}
+
+/* Drop a reference on @ep; the last one frees it. */
+static void iepoll_put(struct iepoll *ep)
+{
+	if (refcount_dec_and_test(&ep->refs))
+		iepoll_destroy(ep);
+}
+
+/*
+ * Take @epi out of its target's wait queues, its file's list, the ready
+ * list and the tree, and free it.  Returns false, doing nothing but the
+ * unhook, when the file's close owns the item (@force is false and the
+ * item is dying); else whether @ep lost its last reference, in which case
+ * the caller frees it once ep->mtx is dropped.
+ */
+static bool iepoll_unlink_item(struct iepoll *ep, struct iepoll_item *epi,
+			       bool force, bool *removed)
 {
 	lockdep_assert_held(&ep->mtx);
 
+	/* First: once the file's list no longer has it, its close may finish. */
 	iepoll_unhook(epi);
+	*removed = iepoll_file_unlink(epi, force);
+	if (!*removed)
+		return false;
 
 	spin_lock_irq(&ep->lock);
 	if (!list_empty(&epi->rdllink)) {
@@ -891,35 +763,83 @@ static void __iepoll_remove(struct iepoll *ep, struct iepoll_item *epi)
 	spin_unlock_irq(&ep->lock);
 
 	rb_erase_cached(&epi->rbn, &ep->rbr);
-	if (!list_empty(&epi->nestlink)) {
-		lockdep_assert_held(&iepoll_mutex);
-		list_del(&epi->nestlink);
-		list_del(&epi->parentlink);
-	}
 	if (epi->ws)
 		iepoll_destroy_wakeup_source(ep, epi);
-	iepoll_fwatch_detach(epi);
+	iepoll_file_put(epi->rec);
 	atomic_long_dec(&ep->user->watches);
-	kmem_cache_free(iepoll_item_cache, epi);
+	call_rcu(&epi->rcu, iepoll_item_free_rcu);
+	return refcount_dec_and_test(&ep->refs);
 }
 
-static void iepoll_remove(struct iepoll *ep, struct iepoll_item *epi,
-			  enum iepoll_remove_reason reason)
+/* An item leaves for @reason; returns whether @ep must be freed. */
+static bool iepoll_remove(struct iepoll *ep, struct iepoll_item *epi,
+			  enum iepoll_remove_reason reason, bool force)
 {
-	trace_iepoll_remove(ep->id, epi->fd, file_inode(epi->file)->i_ino,
-			    (__force u32)epi->event.events, epi->event.data,
-			    reason);
-	__iepoll_remove(ep, epi);
+	unsigned long ino = file_inode(epi->file)->i_ino;
+	u32 events = (__force u32)epi->event.events;
+	u64 data = epi->event.data;
+	int fd = epi->fd;
+	bool removed, dispose;
+
+	dispose = iepoll_unlink_item(ep, epi, force, &removed);
+	if (!removed)
+		return false;
+
+	spin_lock_irq(&ep->lock);
 	ep->stats.removes++;
 	ep->stats.items--;
+	if (reason == IEPOLL_RM_CLOSE || reason == IEPOLL_RM_SWEEP)
+		ep->stats.closes++;
+	spin_unlock_irq(&ep->lock);
+	trace_iepoll_remove(ep->id, fd, ino, events, data, reason);
+	return dispose;
+}
+
+/**
+ * iepoll_remove_file_items - a watched file is gone: remove its items
+ * @rec:    the file's record, referenced by the caller
+ * @reason: IEPOLL_RM_CLOSE (its last close) or IEPOLL_RM_SWEEP (fallback)
+ *
+ * Called by files.c, with no iepoll lock held, in whatever task does the
+ * last fput() of the file, before its ->release.  Each item is marked dying
+ * under rec->lock first, so that a release of its instance running at the
+ * same time leaves it here, and its instance stays alive until then.
+ */
+void iepoll_remove_file_items(struct iepoll_file *rec,
+			      enum iepoll_remove_reason reason)
+{
+	struct iepoll_item *epi;
+	struct iepoll *ep;
+	bool dispose;
+
+	for (;;) {
+		spin_lock(&rec->lock);
+		epi = hlist_entry_safe(rec->items.first, struct iepoll_item,
+				       fllink);
+		if (!epi) {
+			spin_unlock(&rec->lock);
+			return;
+		}
+		epi->dying = true;
+		ep = epi->ep;
+		spin_unlock(&rec->lock);
+
+		mutex_lock(&ep->mtx);
+		dispose = iepoll_remove(ep, epi, reason, true);
+		mutex_unlock(&ep->mtx);
+		if (dispose)
+			iepoll_destroy(ep);
+		cond_resched();
+	}
 }
 
 static int iepoll_insert(struct iepoll *ep, const struct epoll_event *event,
-			 struct file *tfile, int fd)
+			 struct file *tfile, int fd, struct iepoll_file *rec,
+			 bool full_check)
 {
+	bool pwake = false, removed, fallback = !rec->imark;
 	struct iepoll_item *epi;
 	struct iepoll_qtable epq;
-	bool pwake = false;
 	__poll_t revents;
 	int err;
 
@@ -933,65 +853,64 @@ static int iepoll_insert(struct iepoll *ep, const struct epoll_event *event,
 
 	epi = kmem_cache_zalloc(iepoll_item_cache, GFP_KERNEL);
 	if (!epi) {
-		err = -ENOMEM;
-		goto err_unaccount;
+		atomic_long_dec(&ep->user->watches);
+		return -ENOMEM;
 	}
 	INIT_LIST_HEAD(&epi->rdllink);
-	INIT_LIST_HEAD(&epi->nestlink);
-	INIT_LIST_HEAD(&epi->parentlink);
 	epi->next = IEPOLL_UNACTIVE_PTR;
 	epi->ep = ep;
 	epi->file = tfile;
 	epi->fd = fd;
 	epi->event = *event;
 
-	err = iepoll_fwatch_attach(epi);
-	if (err)
-		goto err_free;
+	/* As eventpoll: EPOLLWAKEUP without a wakeup source is just ignored. */
+	if (event->events & EPOLLWAKEUP)
+		iepoll_create_wakeup_source(ep, epi);
 
-	if (event->events & EPOLLWAKEUP) {
-		err = iepoll_create_wakeup_source(ep, epi);
-		if (err)
-			goto err_detach;
-	}
-
-	if (iepoll_file_is_instance(tfile)) {
-		struct iepoll *tep = tfile->private_data;
-
-		lockdep_assert_held(&iepoll_mutex);
-		list_add_tail(&epi->nestlink, &ep->children);
-		list_add_tail(&epi->parentlink, &tep->parents);
-	}
+	/* From here on iepoll_unlink_item() undoes everything. */
+	refcount_inc(&ep->refs);
+	iepoll_file_link(rec, epi);
 	iepoll_rbtree_insert(ep, epi);
+
+	if (full_check) {
+		if (!iepoll_file_is_instance(tfile))
+			iepoll_nest_list_file(rec);
+		/* Too many wakeup paths to one file: eventpoll's EINVAL. */
+		if (iepoll_reverse_path_check()) {
+			err = -EINVAL;
+			goto err_unlink;
+		}
+	}
 
 	/* Hook the target's wait queues and read its state in one go. */
 	init_poll_funcptr(&epq.pt, iepoll_queue_proc);
 	epq.epi = epi;
 	revents = iepoll_item_poll(epi, &epq.pt, 1);
 	if (unlikely(epi->nwait < 0)) {
-		__iepoll_remove(ep, epi);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto err_unlink;
 	}
 
 	spin_lock_irq(&ep->lock);
 	if (revents && list_empty(&epi->rdllink))
 		pwake = iepoll_queue_ready(ep, epi);
+	ep->stats.inserts++;
+	ep->stats.items++;
+	if (fallback)
+		ep->stats.fallback++;
 	spin_unlock_irq(&ep->lock);
 	if (pwake)
 		iepoll_poll_safewake(ep, NULL, 0);
 
-	ep->stats.inserts++;
-	ep->stats.items++;
 	trace_iepoll_insert(ep->id, fd, file_inode(tfile)->i_ino,
 			    (__force u32)event->events, event->data, !!revents);
+	if (fallback)
+		trace_iepoll_fallback(ep->id, fd, file_inode(tfile)->i_ino);
 	return 0;
 
-err_detach:
-	iepoll_fwatch_detach(epi);
-err_free:
-	kmem_cache_free(iepoll_item_cache, epi);
-err_unaccount:
-	atomic_long_dec(&ep->user->watches);
+err_unlink:
+	/* The caller's reference on @tfile and on the instance file hold. */
+	iepoll_unlink_item(ep, epi, true, &removed);
 	return err;
 }
 
@@ -1001,17 +920,14 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
 	bool pwake = false;
 	__poll_t revents;
 	poll_table pt;
-	int err;
 
 	lockdep_assert_held(&ep->mtx);
 
-	if ((event->events & EPOLLWAKEUP) && !epi->ws) {
-		err = iepoll_create_wakeup_source(ep, epi);
-		if (err)
-			return err;
-	} else if (!(event->events & EPOLLWAKEUP) && epi->ws) {
+	/* As eventpoll: a wakeup source that cannot be made is no error. */
+	if ((event->events & EPOLLWAKEUP) && !epi->ws)
+		iepoll_create_wakeup_source(ep, epi);
+	else if (!(event->events & EPOLLWAKEUP) && epi->ws)
 		iepoll_destroy_wakeup_source(ep, epi);
-	}
 
 	/* Under ep->lock: a callback sees either the old or the new events. */
 	spin_lock_irq(&ep->lock);
@@ -1024,16 +940,15 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
 	 */
 	init_poll_funcptr(&pt, NULL);
 	revents = iepoll_item_poll(epi, &pt, 1);
-	if (revents) {
-		spin_lock_irq(&ep->lock);
-		if (list_empty(&epi->rdllink))
-			pwake = iepoll_queue_ready(ep, epi);
-		spin_unlock_irq(&ep->lock);
-	}
+
+	spin_lock_irq(&ep->lock);
+	if (revents && list_empty(&epi->rdllink))
+		pwake = iepoll_queue_ready(ep, epi);
+	ep->stats.modifies++;
+	spin_unlock_irq(&ep->lock);
 	if (pwake)
 		iepoll_poll_safewake(ep, NULL, 0);
 
-	ep->stats.modifies++;
 	trace_iepoll_modify(ep->id, epi->fd, file_inode(epi->file)->i_ino,
 			    (__force u32)event->events, event->data, !!revents);
 	return 0;
@@ -1052,8 +967,9 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
 int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 	       struct epoll_event *epds)
 {
+	struct iepoll_file *rec = NULL;
+	bool nested, full_check = false;
 	struct iepoll_item *epi;
-	bool nested;
 	int err;
 
 	if (!file_can_poll(tfile))
@@ -1074,30 +990,41 @@ int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 	if (err)
 		return err;
 
-	/*
-	 * epoll gives a watch back with the last close of its file; here the
-	 * reaper does.  At the limit, run it now (no lock held), so that a
-	 * close followed by an ADD does not fail with ENOSPC.
-	 */
-	if (op == EPOLL_CTL_ADD &&
-	    atomic_long_read(&ep->user->watches) >=
-	    (long)READ_ONCE(iepoll_max_user_watches))
-		iepoll_reap_now();
-
-	/*
-	 * Links between instances change only under iepoll_mutex, so that
-	 * loops and overlong chains cannot be built by concurrent ADDs.
-	 */
-	if (nested) {
-		mutex_lock(&iepoll_mutex);
-		if (op == EPOLL_CTL_ADD) {
-			err = iepoll_loop_check(ep, tfile->private_data);
-			if (err)
-				goto out_nested;
-		}
+	if (op == EPOLL_CTL_ADD) {
+		/*
+		 * A fallback file gives its watches back through the sweep:
+		 * at the limit, run it now, so that a close followed by an
+		 * ADD does not fail with ENOSPC.
+		 */
+		if (atomic_long_read(&ep->user->watches) >=
+		    (long)READ_ONCE(iepoll_max_user_watches) &&
+		    iepoll_nr_fallback())
+			iepoll_sweep_now();
+		rec = iepoll_file_get(tfile);
+		if (IS_ERR(rec))
+			return PTR_ERR(rec);
 	}
 
 	mutex_lock(&ep->mtx);
+	/*
+	 * As eventpoll: an ADD that can create a loop or new wakeup paths
+	 * (the target is an instance, this instance is watched, or a check
+	 * is visiting it right now) runs under iepoll_nest_mutex, which
+	 * must be taken before any ep->mtx.
+	 */
+	if (op == EPOLL_CTL_ADD && iepoll_nest_needs_check(ep, tfile)) {
+		mutex_unlock(&ep->mtx);
+		mutex_lock(&iepoll_nest_mutex);
+		iepoll_nest_begin();
+		full_check = true;
+		if (nested) {
+			err = iepoll_loop_check(ep, tfile->private_data);
+			if (err)
+				goto out_nest;
+		}
+		mutex_lock(&ep->mtx);
+	}
+
 	epi = iepoll_find(ep, tfile, fd);
 	switch (op) {
 	case EPOLL_CTL_ADD:
@@ -1106,14 +1033,15 @@ int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 			break;
 		}
 		epds->events |= EPOLLERR | EPOLLHUP;
-		err = iepoll_insert(ep, epds, tfile, fd);
+		err = iepoll_insert(ep, epds, tfile, fd, rec, full_check);
 		break;
 	case EPOLL_CTL_DEL:
 		if (!epi) {
 			err = -ENOENT;
 			break;
 		}
-		iepoll_remove(ep, epi, IEPOLL_RM_CTL);
+		/* The caller's reference on the instance file: never the last. */
+		iepoll_remove(ep, epi, IEPOLL_RM_CTL, false);
 		err = 0;
 		break;
 	case EPOLL_CTL_MOD:
@@ -1131,9 +1059,13 @@ int iepoll_ctl(struct iepoll *ep, int op, struct file *tfile, int fd,
 	}
 	mutex_unlock(&ep->mtx);
 
-out_nested:
-	if (nested)
-		mutex_unlock(&iepoll_mutex);
+out_nest:
+	if (full_check) {
+		iepoll_nest_end();
+		mutex_unlock(&iepoll_nest_mutex);
+	}
+	if (rec)
+		iepoll_file_put(rec);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_ctl);
@@ -1145,11 +1077,10 @@ static int iepoll_send_events(struct iepoll *ep,
 			      struct epoll_event __user *uevents,
 			      int maxevents)
 {
+	int res = 0, requeued = 0, unlinked = 0, carried;
 	struct iepoll_item *epi, *tmp;
-	int res = 0, requeued = 0, carried;
 	bool closed = false;
 	LIST_HEAD(txlist);
-	unsigned int left;
 	poll_table pt;
 
 	if (fatal_signal_pending(current))
@@ -1158,7 +1089,7 @@ static int iepoll_send_events(struct iepoll *ep,
 	init_poll_funcptr(&pt, NULL);
 
 	mutex_lock(&ep->mtx);
-	left = iepoll_start_scan(ep, &txlist);
+	iepoll_start_scan(ep, &txlist);
 
 	list_for_each_entry_safe(epi, tmp, &txlist, rdllink) {
 		struct epoll_event __user *next;
@@ -1175,7 +1106,7 @@ static int iepoll_send_events(struct iepoll *ep,
 		}
 
 		list_del_init(&epi->rdllink);
-		left--;
+		unlinked++;
 
 		if (iepoll_item_closed(epi)) {
 			closed = true;
@@ -1193,7 +1124,7 @@ static int iepoll_send_events(struct iepoll *ep,
 		if (!next) {
 			/* Not lost: it stays ready for the next wait. */
 			list_add(&epi->rdllink, &txlist);
-			left++;
+			unlinked--;
 			__pm_stay_awake(epi->ws);
 			if (!res)
 				res = -EFAULT;
@@ -1233,14 +1164,12 @@ static int iepoll_send_events(struct iepoll *ep,
 			break;
 		}
 	}
-	carried = iepoll_done_scan(ep, &txlist, left, requeued);
-	if (res > 0)
-		ep->stats.delivered += res;
+	carried = iepoll_done_scan(ep, &txlist, unlinked, requeued, res);
 	mutex_unlock(&ep->mtx);
 
 	trace_iepoll_send_events(ep->id, maxevents, res, requeued, carried);
 	if (closed)
-		iepoll_reap_kick(0);
+		iepoll_sweep_kick();
 	return res;
 }
 
@@ -1349,14 +1278,16 @@ int iepoll_wait(struct iepoll *ep, struct epoll_event __user *events,
 		return -EFAULT;
 
 	trace_iepoll_wait_enter(ep->id, maxevents, timeout_ns);
-	atomic64_inc(&ep->stats.waits);
 
 	res = iepoll_do_wait(ep, events, maxevents, timeout_ns, &slept);
 
+	spin_lock_irq(&ep->lock);
+	ep->stats.waits++;
 	if (res == 0)
-		atomic64_inc(&ep->stats.timeouts);
+		ep->stats.timeouts++;
 	else if (res == -EINTR)
-		atomic64_inc(&ep->stats.eintr);
+		ep->stats.eintr++;
+	spin_unlock_irq(&ep->lock);
 	trace_iepoll_wait_exit(ep->id, res, slept);
 	return res;
 }
@@ -1383,16 +1314,15 @@ struct iepoll *iepoll_create(void)
 	init_waitqueue_head(&ep->wq);
 	init_waitqueue_head(&ep->poll_wait);
 	INIT_LIST_HEAD(&ep->rdllist);
-	INIT_LIST_HEAD(&ep->children);
-	INIT_LIST_HEAD(&ep->parents);
 	ep->rbr = RB_ROOT_CACHED;
 	ep->ovflist = IEPOLL_UNACTIVE_PTR;
+	refcount_set(&ep->refs, 1);
 	ep->id = (u32)atomic_inc_return(&iepoll_next_id);
 
-	mutex_lock(&iepoll_mutex);
+	spin_lock(&iepoll_instances_lock);
 	list_add_tail(&ep->node, &iepoll_instances);
 	iepoll_ninstances++;
-	mutex_unlock(&iepoll_mutex);
+	spin_unlock(&iepoll_instances_lock);
 	return ep;
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_create);
@@ -1421,41 +1351,13 @@ static void iepoll_stats_add(struct iepoll_stats *sum,
 	sum->items += st->items;
 }
 
-/* Release of the instance file: the last reference is gone. */
-void iepoll_free(struct iepoll *ep)
+/* Copy the counters; with ep->lock held. */
+static void iepoll_read_stats(struct iepoll *ep, struct iepoll_stats *st)
 {
-	struct iepoll_stats st;
-	struct rb_node *rbp;
+	lockdep_assert_held(&ep->lock);
 
-	mutex_lock(&iepoll_mutex);
-	mutex_lock(&ep->mtx);
-	while ((rbp = rb_first_cached(&ep->rbr)) != NULL) {
-		iepoll_remove(ep, rb_entry(rbp, struct iepoll_item, rbn),
-			      IEPOLL_RM_RELEASE);
-		cond_resched();
-	}
-	mutex_unlock(&ep->mtx);
-
-	iepoll_get_stats(ep, &st);
-	iepoll_stats_add(&iepoll_retired, &st);
-	list_del(&ep->node);
-	iepoll_ninstances--;
-	mutex_unlock(&iepoll_mutex);
-
-	wakeup_source_unregister(ep->ws);
-	iepoll_user_put(ep->user);
-	mutex_destroy(&ep->mtx);
-	kfree(ep);
-}
-EXPORT_SYMBOL_IF_KUNIT(iepoll_free);
-
-void iepoll_get_stats(struct iepoll *ep, struct iepoll_stats *st)
-{
 	memset(st, 0, sizeof(*st));
 	st->id = ep->id;
-
-	mutex_lock(&ep->mtx);
-	spin_lock_irq(&ep->lock);
 	st->inserts = ep->stats.inserts;
 	st->modifies = ep->stats.modifies;
 	st->removes = ep->stats.removes;
@@ -1463,14 +1365,65 @@ void iepoll_get_stats(struct iepoll *ep, struct iepoll_stats *st)
 	st->wakeups = ep->stats.wakeups;
 	st->delivered = ep->stats.delivered;
 	st->overflows = ep->stats.overflows;
+	st->waits = ep->stats.waits;
+	st->timeouts = ep->stats.timeouts;
+	st->eintr = ep->stats.eintr;
 	st->max_ready = ep->stats.max_ready;
 	st->items = ep->stats.items;
+}
+
+/* The last reference is gone: no item, no file, no task uses @ep. */
+static void iepoll_destroy(struct iepoll *ep)
+{
+	struct iepoll_stats st;
+
+	spin_lock(&iepoll_instances_lock);
+	spin_lock_irq(&ep->lock);
+	iepoll_read_stats(ep, &st);
 	spin_unlock_irq(&ep->lock);
+	iepoll_stats_add(&iepoll_retired, &st);
+	list_del(&ep->node);
+	iepoll_ninstances--;
+	spin_unlock(&iepoll_instances_lock);
+
+	wakeup_source_unregister(ep->ws);
+	iepoll_user_put(ep->user);
+	mutex_destroy(&ep->mtx);
+	/* nest.c may still be looking at it from a file's items, under RCU */
+	kfree_rcu(ep, rcu);
+}
+
+/*
+ * Release of the instance file.  Its close already removed the items of
+ * other instances that watched it (files.c).  Items whose own file is
+ * being closed right now are left to that close, which keeps the instance
+ * alive until it is done.
+ */
+void iepoll_free(struct iepoll *ep)
+{
+	struct rb_node *rbp, *next;
+
+	mutex_lock(&ep->mtx);
+	for (rbp = rb_first_cached(&ep->rbr); rbp; rbp = next) {
+		next = rb_next(rbp);
+		/* never the last reference: the file's is still ours */
+		iepoll_remove(ep, rb_entry(rbp, struct iepoll_item, rbn),
+			      IEPOLL_RM_RELEASE, false);
+		cond_resched();
+	}
+	/* a key for nest.c's lookups only, and soon a stale one */
+	WRITE_ONCE(ep->file, NULL);
 	mutex_unlock(&ep->mtx);
 
-	st->waits = atomic64_read(&ep->stats.waits);
-	st->timeouts = atomic64_read(&ep->stats.timeouts);
-	st->eintr = atomic64_read(&ep->stats.eintr);
+	iepoll_put(ep);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_free);
+
+void iepoll_get_stats(struct iepoll *ep, struct iepoll_stats *st)
+{
+	spin_lock_irq(&ep->lock);
+	iepoll_read_stats(ep, st);
+	spin_unlock_irq(&ep->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_get_stats);
 
@@ -1480,7 +1433,7 @@ void iepoll_get_totals(struct iepoll_stats *sum, unsigned long *instances)
 	struct iepoll_stats st;
 	struct iepoll *ep;
 
-	mutex_lock(&iepoll_mutex);
+	spin_lock(&iepoll_instances_lock);
 	*sum = iepoll_retired;
 	sum->items = 0;
 	list_for_each_entry(ep, &iepoll_instances, node) {
@@ -1488,7 +1441,7 @@ void iepoll_get_totals(struct iepoll_stats *sum, unsigned long *instances)
 		iepoll_stats_add(sum, &st);
 	}
 	*instances = iepoll_ninstances;
-	mutex_unlock(&iepoll_mutex);
+	spin_unlock(&iepoll_instances_lock);
 }
 
 /* fdinfo: epoll's item lines, then iepoll's own. */
@@ -1496,6 +1449,7 @@ void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 {
 	struct iepoll_stats st;
 	struct rb_node *rbp;
+	u64 closes, fallback;
 
 	mutex_lock(&ep->mtx);
 	for (rbp = rb_first_cached(&ep->rbr); rbp; rbp = rb_next(rbp)) {
@@ -1512,72 +1466,17 @@ void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 	}
 	mutex_unlock(&ep->mtx);
 
-	iepoll_get_stats(ep, &st);
+	spin_lock_irq(&ep->lock);
+	iepoll_read_stats(ep, &st);
+	closes = ep->stats.closes;
+	fallback = ep->stats.fallback;
+	spin_unlock_irq(&ep->lock);
 	seq_printf(m, "iepoll-id:\t%u\n", st.id);
-	seq_printf(m, "iepoll-stats:\tinserts %llu modifies %llu removes %llu callbacks %llu wakeups %llu delivered %llu overflows %llu waits %llu timeouts %llu eintr %llu max_ready %llu items %llu\n",
+	seq_printf(m, "iepoll-stats:\tinserts %llu modifies %llu removes %llu callbacks %llu wakeups %llu delivered %llu overflows %llu waits %llu timeouts %llu eintr %llu max_ready %llu items %llu closes %llu fallback %llu\n",
 		   st.inserts, st.modifies, st.removes, st.callbacks,
 		   st.wakeups, st.delivered, st.overflows, st.waits,
-		   st.timeouts, st.eintr, st.max_ready, st.items);
-}
-
-/* ------------------------------------------------------------------ */
-/* The reaper of closed files                                          */
-
-static void iepoll_reap_fn(struct work_struct *work)
-{
-	struct iepoll_fwatch *fw, *fwnext;
-	struct hlist_node *tmp;
-	LIST_HEAD(dead);
-	bool more;
-	int bkt;
-
-	mutex_lock(&iepoll_mutex);
-
-	/*
-	 * One pass over the watched files collects those nobody holds a
-	 * descriptor of; they leave the table, as no ADD can look them up
-	 * again.  Their item lists can no longer change behind our back (see
-	 * CLOSED FILES above), so they are walked without iepoll_fwatch_lock;
-	 * the last removal of a file frees its fwatch.
-	 */
-	spin_lock(&iepoll_fwatch_lock);
-	hash_for_each_safe(iepoll_fwatch_table, bkt, tmp, fw, node) {
-		if (file_count(fw->file) <= 1) {
-			hash_del(&fw->node);
-			list_add_tail(&fw->dead, &dead);
-		}
-	}
-	spin_unlock(&iepoll_fwatch_lock);
-
-	list_for_each_entry_safe(fw, fwnext, &dead, dead) {
-		struct iepoll_item *epi;
-		bool last;
-
-		list_del(&fw->dead);
-		epi = list_first_entry(&fw->items, struct iepoll_item, fwlink);
-		do {
-			struct iepoll *ep = epi->ep;
-			struct iepoll_item *next;
-
-			last = list_is_last(&epi->fwlink, &fw->items);
-			next = list_next_entry(epi, fwlink);
-			mutex_lock(&ep->mtx);
-			iepoll_remove(ep, epi, IEPOLL_RM_REAP);
-			mutex_unlock(&ep->mtx);
-			epi = next;
-			cond_resched();
-		} while (!last);
-	}
-
-	mutex_unlock(&iepoll_mutex);
-
-	spin_lock(&iepoll_fwatch_lock);
-	more = iepoll_nfwatch > 0;
-	spin_unlock(&iepoll_fwatch_lock);
-
-	if (more)
-		queue_delayed_work(system_wq, &iepoll_reap_work,
-				   msecs_to_jiffies(max(1U, READ_ONCE(iepoll_reap_interval_ms))));
+		   st.timeouts, st.eintr, st.max_ready, st.items, closes,
+		   fallback);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1607,17 +1506,11 @@ static void __init iepoll_check_trace_flags(void)
 
 int __init iepoll_core_init(void)
 {
+	size_t per_watch;
 	struct sysinfo si;
+	int err;
 
 	iepoll_check_trace_flags();
-
-	if (!iepoll_max_user_watches) {
-		/* As epoll: 4% of low memory, in items. */
-		si_meminfo(&si);
-		iepoll_max_user_watches = (((si.totalram - si.totalhigh) / 25)
-					   << PAGE_SHIFT) /
-			(sizeof(struct iepoll_item) + sizeof(struct iepoll_pwq));
-	}
 
 	iepoll_item_cache = kmem_cache_create("iepoll_item",
 					      sizeof(struct iepoll_item), 0,
@@ -1630,15 +1523,41 @@ int __init iepoll_core_init(void)
 					     sizeof(struct iepoll_pwq), 0,
 					     SLAB_ACCOUNT, NULL);
 	if (!iepoll_pwq_cache) {
-		kmem_cache_destroy(iepoll_item_cache);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto err_item;
+	}
+
+	err = iepoll_files_init();
+	if (err)
+		goto err_pwq;
+
+	if (!iepoll_max_user_watches) {
+		/*
+		 * As epoll: 4% of low memory, in watches.  A watch costs an
+		 * item (cache aligned), one hook, and the record of its file
+		 * (one per file, so at most one per watch).
+		 */
+		per_watch = kmem_cache_size(iepoll_item_cache) +
+			    kmem_cache_size(iepoll_pwq_cache) +
+			    iepoll_file_record_size();
+		si_meminfo(&si);
+		iepoll_max_user_watches = (((si.totalram - si.totalhigh) / 25)
+					   << PAGE_SHIFT) / per_watch;
 	}
 	return 0;
+
+err_pwq:
+	kmem_cache_destroy(iepoll_pwq_cache);
+err_item:
+	kmem_cache_destroy(iepoll_item_cache);
+	return err;
 }
 
 void iepoll_core_exit(void)
 {
-	cancel_delayed_work_sync(&iepoll_reap_work);
+	iepoll_files_exit();
+	/* items and their hooks freed after a grace period */
+	rcu_barrier();
 	kmem_cache_destroy(iepoll_pwq_cache);
 	kmem_cache_destroy(iepoll_item_cache);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * iepoll internal API: what the chardev glue (main.c) and the KUnit suites
- * (kunit/) may use of the multiplexer core (core.c).  The locking rules are
- * written at the top of core.c.
+ * iepoll internal API, shared by the multiplexer core (core.c), the
+ * tracking of watched files (files.c), the nesting rules (nest.c), the
+ * chardev glue (main.c) and the KUnit suites (kunit/).  Each of those files
+ * opens with the rules it keeps; the lock order is at the top of core.c.
  */
 #ifndef _IEPOLL_CORE_H
 #define _IEPOLL_CORE_H
@@ -14,6 +15,8 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
+#include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -41,9 +44,9 @@
 /* Why an item left its instance (iepoll_remove trace event). */
 enum iepoll_remove_reason {
 	IEPOLL_RM_CTL,		/* EPOLL_CTL_DEL */
-	IEPOLL_RM_REAP,		/* every descriptor of the file was closed */
+	IEPOLL_RM_CLOSE,	/* the last close of the file (fsnotify) */
 	IEPOLL_RM_RELEASE,	/* the instance was closed */
-	IEPOLL_RM_POLLFREE,	/* the wait queue went away (POLLFREE) */
+	IEPOLL_RM_SWEEP,	/* fallback file found closed by the sweep */
 };
 
 /* What a wakeup callback did with its item (iepoll_callback trace event). */
@@ -53,6 +56,12 @@ enum iepoll_cb_outcome {
 	IEPOLL_CB_ALREADY,	/* already queued */
 	IEPOLL_CB_IGNORED,	/* the key has none of the item's events */
 	IEPOLL_CB_DISARMED,	/* EPOLLONESHOT item waiting for a MOD */
+};
+
+/* How iepoll learns that a watched file was closed (iepoll_insert). */
+enum iepoll_close_hook {
+	IEPOLL_HOOK_FSNOTIFY,	/* an fsnotify mark: at the last close */
+	IEPOLL_HOOK_SWEEP,	/* no close event: a reference and the sweep */
 };
 
 /* What becomes of an item once its event was copied to userspace. */
@@ -66,6 +75,7 @@ enum iepoll_after_delivery {
 #define IEPOLL_UNACTIVE_PTR	((void *)-1L)
 
 struct iepoll_item;
+struct iepoll_imark;
 struct wakeup_source;
 
 /**
@@ -83,46 +93,68 @@ struct iepoll_user {
 };
 
 /**
- * struct iepoll_fwatch - one watched file, shared by every item on it
- * @node:  link in the file hash, under iepoll_fwatch_lock
- * @dead:  link in the reaper's list once no descriptor of @file is left
- * @file:  the watched file; the fwatch holds the one reference iepoll has
- * @items: the items watching @file, in any instance (iepoll_item.fwlink)
+ * struct iepoll_file - what iepoll knows of one watched file (files.c)
+ * @node:     link in the table of watched files, keyed by @file
+ * @file:     the file; a key only, dereferenced only while a caller holds
+ *            a reference or an item of it exists (see files.c)
+ * @lock:     protects @items and each item's ->dying
+ * @items:    the items watching @file, in every instance (RCU list)
+ * @refs:     items, callers between iepoll_file_get() and the item's link,
+ *            and, for an fsnotify file, one for "still open"
+ * @flags:    IEPOLL_FILE_* bits
+ * @imark:    the fsnotify mark on the file's inode, NULL for a fallback
+ *            file
+ * @fallback: link in the sweep's list (fallback files only)
+ * @check:    next in the reverse path check's list (nest.c), under
+ *            iepoll_nest_mutex; NULL when not on it
+ * @rcu:      frees the record after a grace period
  *
- * The module cannot hook the last close of a file as epoll does, so it
- * keeps a reference.  When file_count() drops to that one reference, every
- * descriptor of the file is gone: the items are no longer reported and the
- * reaper removes them.
+ * A file that sends an fsnotify close event keeps its record from the
+ * first ADD until its last close, with no reference on it.  A fallback
+ * file's record holds a reference on the file and goes with its last item.
  */
-struct iepoll_fwatch {
-	struct hlist_node node;
-	struct list_head dead;
+struct iepoll_file {
+	struct rhash_head node;
 	struct file *file;
-	struct list_head items;
+	spinlock_t lock;		/* @items, items' dying */
+	struct hlist_head items;
+	refcount_t refs;
+	unsigned long flags;
+	struct iepoll_imark *imark;
+	struct list_head fallback;
+	struct iepoll_file *check;
+	struct rcu_head rcu;
 };
+
+#define IEPOLL_FILE_CLOSED	0	/* its close was handled */
 
 /**
  * struct iepoll - one multiplexer instance (eventpoll's struct eventpoll)
  * @mtx:       serialises ctl, event transfer and release; see core.c
- * @lock:      protects @rdllist, @ovflist, @nready and the callback stats
+ * @lock:      protects @rdllist, @ovflist, @nready and @stats
  * @wq:        tasks sleeping in IEPOLL_IOC_WAIT (exclusive waiters)
  * @poll_wait: waiters of poll/select/epoll on the instance file
  * @rdllist:   items with events ready
  * @ovflist:   items made ready while @rdllist is being transferred, or
  *             IEPOLL_UNACTIVE_PTR when no transfer is under way
  * @rbr:       all items, keyed by (file, fd)
- * @children:  items whose target is another instance (under iepoll_mutex)
- * @parents:   items of other instances that watch this one (iepoll_mutex)
- * @node:      link in the list of live instances (under iepoll_mutex)
+ * @node:      link in the list of live instances (iepoll_instances_lock)
  * @file:      the instance's own file
  * @user:      the watch accounting this instance is charged to
  * @ws:        wakeup source held while EPOLLWAKEUP events are in transfer
+ * @refs:      the instance file, plus one per item (see core.c, LIFETIMES)
  * @id:        stable instance id, first field of every trace event
  * @nests:     wakeup nesting level while @poll_wait.lock is held
- * @gen:       loop-check generation this instance was last visited in
+ * @gen:       loop-check generation this instance was last visited in,
+ *             going down from the new link's target (nest.c)
  * @loop_depth: result of that visit
- * @nready:    length of @rdllist
- * @stats:     counters reported by IEPOLL_IOC_STATS (see iepoll_get_stats)
+ * @up_gen:    the same, going up from the instance an item is added to
+ * @up_depth:  result of that visit
+ * @nready:    items whose rdllink is linked: on @rdllist, or on the
+ *             private list of a transfer under way
+ * @stats:     counters reported by IEPOLL_IOC_STATS, all under @lock
+ * @rcu:       frees the instance after a grace period (nest.c walks
+ *             instances under RCU)
  */
 struct iepoll {
 	struct mutex mtx;		/* locking rules: top of core.c */
@@ -132,16 +164,17 @@ struct iepoll {
 	struct list_head rdllist;
 	struct iepoll_item *ovflist;
 	struct rb_root_cached rbr;
-	struct list_head children;
-	struct list_head parents;
 	struct list_head node;
 	struct file *file;
 	struct iepoll_user *user;
 	struct wakeup_source *ws;
+	refcount_t refs;
 	u32 id;
 	u8 nests;
 	u64 gen;
 	int loop_depth;
+	u64 up_gen;
+	int up_depth;
 	unsigned int nready;
 	struct {
 		u64 inserts;
@@ -151,12 +184,15 @@ struct iepoll {
 		u64 wakeups;
 		u64 delivered;
 		u64 overflows;
-		atomic64_t waits;
-		atomic64_t timeouts;
-		atomic64_t eintr;
+		u64 waits;
+		u64 timeouts;
+		u64 eintr;
 		u64 max_ready;
 		u64 items;
+		u64 closes;
+		u64 fallback;
 	} stats;
+	struct rcu_head rcu;
 };
 
 /**
@@ -181,15 +217,16 @@ struct iepoll_pwq {
  * @file:        the target file
  * @fd:          the descriptor it was added with (part of the key)
  * @ep:          the instance
- * @fw:          the shared record that holds the file reference
- * @fwlink:      link in fw->items
- * @nestlink:    link in ep->children when the target is an instance
- * @parentlink:  link in the target instance's parents list
+ * @rec:         the record of @file (files.c)
+ * @fllink:      link in rec->items, under rec->lock
+ * @dying:       the file's close is removing this item (under rec->lock)
  * @pwqlist:     the wait queues the item is hooked on
  * @nwait:       number of hooks, -1 if one could not be allocated
  * @ws:          wakeup source for EPOLLWAKEUP items
  * @event:       events and user data, as set by ADD/MOD
  * @ready_ns:    when the item became ready, for the deliver latency
+ * @rcu:         frees the item after a grace period (nest.c walks
+ *               rec->items under RCU)
  */
 struct iepoll_item {
 	struct rb_node rbn;
@@ -198,20 +235,20 @@ struct iepoll_item {
 	struct file *file;
 	int fd;
 	struct iepoll *ep;
-	struct iepoll_fwatch *fw;
-	struct list_head fwlink;
-	struct list_head nestlink;
-	struct list_head parentlink;
+	struct iepoll_file *rec;
+	struct hlist_node fllink;
+	bool dying;
 	struct iepoll_pwq *pwqlist;
 	int nwait;
 	struct wakeup_source *ws;
 	struct epoll_event event;
 	u64 ready_ns;
+	struct rcu_head rcu;
 };
 
 /* Module-wide state (core.c). */
 extern unsigned long iepoll_max_user_watches;
-extern unsigned int iepoll_reap_interval_ms;
+extern unsigned int iepoll_sweep_interval_ms;
 extern const struct file_operations iepoll_fops;
 
 int iepoll_core_init(void);
@@ -235,6 +272,33 @@ void iepoll_get_totals(struct iepoll_stats *st, unsigned long *instances);
 bool iepoll_file_is_instance(const struct file *file);
 bool iepoll_file_is_epoll(const struct file *file);
 
+/* core.c, for files.c: a watched file is gone, remove its items. */
+void iepoll_remove_file_items(struct iepoll_file *rec,
+			      enum iepoll_remove_reason reason);
+
+/* Watched files (files.c). */
+int iepoll_files_init(void);
+void iepoll_files_exit(void);
+size_t iepoll_file_record_size(void);
+struct iepoll_file *iepoll_file_get(struct file *file);
+void iepoll_file_put(struct iepoll_file *rec);
+void iepoll_file_link(struct iepoll_file *rec, struct iepoll_item *epi);
+bool iepoll_file_unlink(struct iepoll_item *epi, bool force);
+struct iepoll_file *iepoll_file_lookup_rcu(const struct file *file);
+bool iepoll_item_closed(const struct iepoll_item *epi);
+void iepoll_sweep_now(void);
+void iepoll_sweep_kick(void);
+unsigned long iepoll_nr_fallback(void);
+
+/* Nesting: loops, depth and wakeup paths (nest.c). */
+extern struct mutex iepoll_nest_mutex;
+bool iepoll_nest_needs_check(struct iepoll *ep, struct file *tfile);
+void iepoll_nest_begin(void);
+void iepoll_nest_end(void);
+int iepoll_loop_check(struct iepoll *ep, struct iepoll *to);
+void iepoll_nest_list_file(struct iepoll_file *rec);
+int iepoll_reverse_path_check(void);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Pure decisions and internals the KUnit suites drive directly. */
 int iepoll_ctl_check(int op, __poll_t events, bool target_is_instance);
@@ -244,10 +308,9 @@ bool iepoll_cb_exclusive_wake(__poll_t item_events, __poll_t key);
 enum iepoll_after_delivery iepoll_after_delivery(__poll_t item_events);
 __poll_t iepoll_sanitize_events(__poll_t events, bool may_block_suspend);
 struct iepoll_item *iepoll_find(struct iepoll *ep, struct file *file, int fd);
-int iepoll_loop_check(struct iepoll *ep, struct iepoll *to);
-bool iepoll_item_closed(const struct iepoll_item *epi);
-void iepoll_reap_now(void);
 long iepoll_user_watches(struct iepoll *ep);
+int iepoll_path_count_inc(int *counts, int depth);
+struct iepoll_file *iepoll_file_for_close(const void *data, int data_type);
 #endif
 
 #endif /* _IEPOLL_CORE_H */

@@ -40,9 +40,9 @@
 #define iepoll_show_reason(r)						\
 	__print_symbolic(r,						\
 		{ IEPOLL_RM_CTL,	"CTL" },			\
-		{ IEPOLL_RM_REAP,	"REAP" },			\
+		{ IEPOLL_RM_CLOSE,	"CLOSE" },			\
 		{ IEPOLL_RM_RELEASE,	"RELEASE" },			\
-		{ IEPOLL_RM_POLLFREE,	"POLLFREE" })
+		{ IEPOLL_RM_SWEEP,	"SWEEP" })
 
 #define iepoll_show_outcome(o)						\
 	__print_symbolic(o,						\
@@ -53,9 +53,9 @@
 		{ IEPOLL_CB_DISARMED,	"DISARMED" })
 
 TRACE_DEFINE_ENUM(IEPOLL_RM_CTL);
-TRACE_DEFINE_ENUM(IEPOLL_RM_REAP);
+TRACE_DEFINE_ENUM(IEPOLL_RM_CLOSE);
 TRACE_DEFINE_ENUM(IEPOLL_RM_RELEASE);
-TRACE_DEFINE_ENUM(IEPOLL_RM_POLLFREE);
+TRACE_DEFINE_ENUM(IEPOLL_RM_SWEEP);
 TRACE_DEFINE_ENUM(IEPOLL_CB_READY);
 TRACE_DEFINE_ENUM(IEPOLL_CB_OVERFLOW);
 TRACE_DEFINE_ENUM(IEPOLL_CB_ALREADY);
@@ -118,18 +118,18 @@ DEFINE_EVENT(iepoll_item_class, iepoll_modify,
 );
 
 /**
- * iepoll_remove - an item left an instance, or lost a wait queue
+ * iepoll_remove - an item left an instance
  *
  * @id:		instance id
  * @fd:		the target descriptor
  * @ino:	the target file's inode number
  * @events:	the item's events at removal
  * @data:	the item's user data
- * @reason:	CTL (EPOLL_CTL_DEL), REAP (every descriptor of the file was
- *		closed and the reaper dropped it), RELEASE (the instance was
- *		closed), POLLFREE (the target's wait queue is being freed: only
- *		the hook on that queue is removed, the item stays in the tree
- *		until DEL, reap or release)
+ * @reason:	CTL (EPOLL_CTL_DEL), CLOSE (the last close of the file, seen
+ *		by iepoll's fsnotify mark in the closing task, before the
+ *		file's release), RELEASE (the instance was closed), SWEEP (a
+ *		file that sends no close event was found closed by the
+ *		periodic sweep: see iepoll_fallback)
  */
 TRACE_EVENT(iepoll_remove,
 	    TP_PROTO(u32 id, int fd, unsigned long ino, u32 events, u64 data,
@@ -152,6 +152,59 @@ TRACE_EVENT(iepoll_remove,
 		      iepoll_show_events(__entry->events),
 		      (unsigned long long)__entry->data,
 		      iepoll_show_reason(__entry->reason))
+);
+
+/*
+ * iepoll_hook_class - an item's hold on its target changes
+ *
+ * @id:		instance id
+ * @fd:		the item's descriptor
+ * @ino:	the target file's inode number
+ */
+DECLARE_EVENT_CLASS(iepoll_hook_class,
+		    TP_PROTO(u32 id, int fd, unsigned long ino),
+		    TP_ARGS(id, fd, ino),
+		    TP_STRUCT__entry(__field(u32, id)
+				     __field(int, fd)
+				     __field(unsigned long, ino)),
+		    TP_fast_assign(__entry->id = id;
+				   __entry->fd = fd;
+				   __entry->ino = ino;),
+		    TP_printk("id %u fd %d ino %lu",
+			      __entry->id, __entry->fd, __entry->ino)
+);
+
+/**
+ * iepoll_detach - a target's wait queue is going away (POLLFREE)
+ *
+ * @id:		instance id
+ * @fd:		the item's descriptor
+ * @ino:	the target file's inode number
+ *
+ * The target (a signalfd whose sighand is freed, binder) frees one of the
+ * wait queues the item is hooked on: only that hook goes, the item stays
+ * in the instance until DEL, close or release, as with eventpoll.
+ */
+DEFINE_EVENT(iepoll_hook_class, iepoll_detach,
+	     TP_PROTO(u32 id, int fd, unsigned long ino),
+	     TP_ARGS(id, fd, ino)
+);
+
+/**
+ * iepoll_fallback - an item was added on a file that sends no close event
+ *
+ * @id:		instance id
+ * @fd:		the item's descriptor
+ * @ino:	the target file's inode number
+ *
+ * The kernel sends no fsnotify close event for this file (FMODE_NONOTIFY:
+ * ptmx masters, fanotify's event descriptors), so iepoll holds a reference
+ * on it and a sweep every sweep_interval_ms removes its items once nobody
+ * else holds it (iepoll_remove reason SWEEP).  Follows its iepoll_insert.
+ */
+DEFINE_EVENT(iepoll_hook_class, iepoll_fallback,
+	     TP_PROTO(u32 id, int fd, unsigned long ino),
+	     TP_ARGS(id, fd, ino)
 );
 
 /**

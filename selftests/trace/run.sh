@@ -150,7 +150,7 @@ t_perf_stat() {
 	for e in $events; do
 		list="$list${list:+,}iepoll:iepoll_$e"
 	done
-	# -a: the REAP removal runs in the reaper's kworker, not in the task.
+	# -a: system wide, as the README recipe counts.
 	perf stat -a -x, -e "$list" -o "$tmp/stat" "$check" scenario \
 		>"$tmp/stat-out" 2>&1 || { cat "$tmp/stat-out"; return 1; }
 	echo "perf stat -a -x, -e iepoll:... -- trace_check scenario:"

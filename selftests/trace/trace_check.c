@@ -6,7 +6,7 @@
  *   trace_check scenario   run the scenario of issue 4 with no tracing set
  *                          up (the workload of trace-cmd, perf, bpftrace)
  *   trace_check sequence   the scenario's exact event sequence and fields
- *   trace_check closed     a closed, ready file is not delivered; reaped
+ *   trace_check closed     a closed, ready file is removed at its close
  *   trace_check sleep      a sleeping waiter woken by a callback
  *   trace_check latency0   latency_ns is 0 when readiness was not stamped
  *   trace_check hist       hist triggers on iepoll_deliver
@@ -76,14 +76,6 @@ static void fail_errno(const char *what)
 	exit(KSFT_FAIL);
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static unsigned long ino_of(int fd)
 {
 	struct stat st;
@@ -124,39 +116,14 @@ static int wait_for(int iep, int maxevents, int64_t timeout_ns)
 	return n;
 }
 
-/* The reaper's interval, from the module parameter (100 ms if unreadable). */
-static long reaper_ms(void)
+/* Items of this instance, from IEPOLL_IOC_STATS. */
+static u64 items_now(int iep)
 {
-	FILE *f = fopen("/sys/module/iepoll/parameters/reap_interval_ms", "re");
-	long ms = 100;
-
-	if (f) {
-		if (fscanf(f, "%ld", &ms) != 1)
-			ms = 100;
-		fclose(f);
-	}
-	return ms;
-}
-
-/*
- * Poll the instance's item count until it is @items, for at most ten reaper
- * intervals plus a second.  Returns the time it took in ms, or -1.
- */
-static long wait_items(int iep, u64 items)
-{
-	long long start = now_ns();
-	long long limit = (10 * reaper_ms() + 1000) * NSEC_PER_MSEC;
 	struct iepoll_stats st;
 
-	for (;;) {
-		if (iepoll_get_stats(iep, &st))
-			fail_errno("IEPOLL_IOC_STATS");
-		if (st.items == items)
-			return (now_ns() - start) / NSEC_PER_MSEC;
-		if (now_ns() - start > limit)
-			return -1;
-		usleep(10 * 1000);
-	}
+	if (iepoll_get_stats(iep, &st))
+		fail_errno("IEPOLL_IOC_STATS");
+	return st.items;
 }
 
 /* The scenario of issue 4; what it saw is kept for the checks. */
@@ -166,7 +133,7 @@ struct scenario {
 	int rfd;
 	unsigned long ino;
 	int res[3];		/* the three waits' results */
-	long reap_ms;		/* close to reap, or -1 */
+	u64 items_after_close;	/* items right after close(), before a wait */
 };
 
 static void run_scenario(struct scenario *s)
@@ -193,13 +160,14 @@ static void run_scenario(struct scenario *s)
 	s->res[1] = wait_for(s->iep, 4, 0);
 	/*
 	 * Close the pipe, write end first: its release wakes the read side
-	 * (key 0) while the item is disarmed.  Then wait 300 ms: nothing may
-	 * come, and the reaper removes the item meanwhile or soon after.
+	 * (key 0) while the item is disarmed.  The last close of the read
+	 * end removes the item then and there, as epoll does.  Then wait
+	 * 300 ms: nothing may come.
 	 */
 	close(p[1]);
 	close(p[0]);
+	s->items_after_close = items_now(s->iep);
 	s->res[2] = wait_for(s->iep, 4, 300 * NSEC_PER_MSEC);
-	s->reap_ms = wait_items(s->iep, 0);
 }
 
 static bool flag_in(const char *tok, const char *mask)
@@ -370,8 +338,8 @@ static int traced_instance(u32 *id)
 
 static int test_sequence(void)
 {
-	struct tev ev[MAX_EVENTS], *rm = NULL;
-	int i, n, k = 0, bad = 0, rmpos = -1;
+	struct tev ev[MAX_EVENTS];
+	int i, n, k = 0, bad = 0;
 	struct scenario s;
 	char *buf;
 
@@ -382,35 +350,13 @@ static int test_sequence(void)
 	tfs_iepoll_events(&tfs, false);
 	n = read_events(s.id, ev, &buf);
 	msg("instance %u, pipe read end fd %d ino %lu", s.id, s.rfd, s.ino);
-	msg("waits returned %d %d %d, reaped after %ld ms",
-	    s.res[0], s.res[1], s.res[2], s.reap_ms);
-
-	/* The REAP removal comes from the reaper, whenever it runs. */
-	for (i = 0; i < n; i++) {
-		if (!strcmp(ev[i].name, "iepoll_remove")) {
-			if (rm) {
-				msg("a second removal: %s", ev[i].line);
-				bad++;
-			}
-			rm = &ev[i];
-			rmpos = i;
-		}
-	}
-	if (!rm) {
-		msg("no iepoll_remove of the closed pipe (REAP) within %ld ms",
-		    10 * reaper_ms() + 1000);
-		bad++;
-	} else if (!match(rm, "iepoll_remove",
-			  "id %u fd %d ino %lu events * data 0x2222 reason REAP",
-			  s.id, s.rfd, s.ino)) {
-		bad++;
-	}
+	msg("waits returned %d %d %d, %llu items right after the close",
+	    s.res[0], s.res[1], s.res[2],
+	    (unsigned long long)s.items_after_close);
 
 #define NEXT(name, ...) do {						\
 		const char *next_name = (name);				\
 									\
-		while (k < n && &ev[k] == rm)				\
-			k++;						\
 		if (k == n) {						\
 			msg("missing %s", next_name);			\
 			bad++;						\
@@ -451,22 +397,19 @@ static int test_sequence(void)
 	NEXT_WAIT_ONE(0x2222, 0);
 	NEXT("iepoll_callback", "id %u fd %d key  outcome DISARMED exclusive 0 woke 0",
 	     s.id, s.rfd);
+	/* the last close of the read end, in the closing task */
+	NEXT("iepoll_remove",
+	     "id %u fd %d ino %lu events * data 0x2222 reason CLOSE",
+	     s.id, s.rfd, s.ino);
 	NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 300000000", s.id);
 	NEXT("iepoll_wait_exit", "id %u res 0 slept 1", s.id);
-	while (k < n && &ev[k] == rm)
-		k++;
 	for (; k < n; k++) {
 		msg("unexpected event: %s", ev[k].line);
 		bad++;
 	}
-	/* The closed file's removal cannot precede its close. */
-	for (i = 0; rm && i < rmpos; i++) {
-		if (!strcmp(ev[i].name, "iepoll_callback") &&
-		    !strcmp(tev_get(&ev[i], "outcome"), "DISARMED"))
-			break;
-	}
-	if (rm && i == rmpos) {
-		msg("the REAP removal precedes the close of the pipe");
+	if (s.items_after_close != 0) {
+		msg("%llu items right after the close, expected 0",
+		    (unsigned long long)s.items_after_close);
 		bad++;
 	}
 	if (s.res[0] != 1 || s.res[1] != 1 || s.res[2] != 0) {
@@ -478,17 +421,17 @@ static int test_sequence(void)
 }
 
 /*
- * A file closed while ready, level-triggered and armed: the next wait must
- * not report it (epoll would have removed it at the close), and the reaper
- * removes it with reason REAP.
+ * A file closed while ready, level-triggered and armed: its last close
+ * removes it (reason CLOSE) before close() returns, and the next wait does
+ * not report it, as with epoll.
  */
 static int test_closed(void)
 {
 	struct tev ev[MAX_EVENTS];
-	int p[2], q[2], iep, i, n, res, bad = 0, deliver_q = 0, reaped = 0;
+	int p[2], q[2], iep, i, n, res, bad = 0, deliver_q = 0, closed = 0;
 	unsigned long qino;
+	u64 items;
 	u32 id;
-	long ms;
 	char *buf;
 
 	iep = traced_instance(&id);
@@ -500,8 +443,8 @@ static int test_closed(void)
 	put(p[1]);
 	put(q[1]);
 	close(q[0]);	/* the write end stays open: q stays readable */
+	items = items_now(iep);
 	res = wait_for(iep, 4, 0);
-	ms = wait_items(iep, 1);
 	tfs_iepoll_events(&tfs, false);
 	n = read_events(id, ev, &buf);
 	for (i = 0; i < n; i++) {
@@ -510,15 +453,20 @@ static int test_closed(void)
 			deliver_q++;
 		if (!strcmp(ev[i].name, "iepoll_remove")) {
 			if (match(&ev[i], "iepoll_remove",
-				  "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x2 reason REAP",
+				  "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x2 reason CLOSE",
 				  id, q[0], qino))
-				reaped++;
+				closed++;
 			else
 				bad++;
 		}
 	}
-	msg("instance %u: the wait after the close returned %d", id, res);
-	msg("the closed pipe was reaped after %ld ms", ms);
+	msg("instance %u: %llu items right after the close, the wait returned %d",
+	    id, (unsigned long long)items, res);
+	if (items != 1) {
+		msg("expected 1 item right after the close, got %llu",
+		    (unsigned long long)items);
+		bad++;
+	}
 	if (res != 1) {
 		msg("expected 1 event (the open pipe), got %d", res);
 		bad++;
@@ -527,9 +475,9 @@ static int test_closed(void)
 		msg("the closed pipe was delivered %d times", deliver_q);
 		bad++;
 	}
-	if (ms < 0 || reaped != 1) {
-		msg("expected one REAP removal of the closed pipe, got %d (items %s)",
-		    reaped, ms < 0 ? "not back to 1" : "1");
+	if (closed != 1) {
+		msg("expected one CLOSE removal of the closed pipe, got %d",
+		    closed);
 		bad++;
 	}
 	return verdict(bad, ev, n, buf, iep);
@@ -566,22 +514,18 @@ static int test_sleep(void)
 	n = read_events(id, ev, &buf);
 	msg("instance %u: the wait returned %d; stats: wakeups %llu", id, res,
 	    (unsigned long long)st.wakeups);
-	{
-		struct tev *rm = NULL;
-
-		NEXT("iepoll_insert",
-		     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLET data 0x7 ready 0",
-		     id, p[0], ino_of(p[0]));
-		NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 5000000000", id);
-		NEXT("iepoll_callback",
-		     "id %u fd %d key EPOLLIN|EPOLLRDNORM outcome READY exclusive 0 woke 1",
-		     id, p[0]);
-		NEXT("iepoll_deliver", "id %u fd %d revents EPOLLIN data 0x7 latency_ns >0",
-		     id, p[0]);
-		NEXT("iepoll_send_events", "id %u maxevents 4 delivered 1 requeued 0 overflow 0",
-		     id);
-		NEXT("iepoll_wait_exit", "id %u res 1 slept 1", id);
-	}
+	NEXT("iepoll_insert",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLET data 0x7 ready 0",
+	     id, p[0], ino_of(p[0]));
+	NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 5000000000", id);
+	NEXT("iepoll_callback",
+	     "id %u fd %d key EPOLLIN|EPOLLRDNORM outcome READY exclusive 0 woke 1",
+	     id, p[0]);
+	NEXT("iepoll_deliver", "id %u fd %d revents EPOLLIN data 0x7 latency_ns >0",
+	     id, p[0]);
+	NEXT("iepoll_send_events", "id %u maxevents 4 delivered 1 requeued 0 overflow 0",
+	     id);
+	NEXT("iepoll_wait_exit", "id %u res 1 slept 1", id);
 	for (; k < n; k++) {
 		msg("unexpected event: %s", ev[k].line);
 		bad++;
@@ -858,9 +802,10 @@ int main(int argc, char **argv)
 		goto usage;
 	if (!strcmp(argv[1], "scenario")) {
 		run_scenario(&s);
-		printf("instance %u: waits returned %d %d %d, reaped after %ld ms\n",
-		       s.id, s.res[0], s.res[1], s.res[2], s.reap_ms);
-		return s.reap_ms < 0 ? KSFT_FAIL : KSFT_PASS;
+		printf("instance %u: waits returned %d %d %d, %llu items after the close\n",
+		       s.id, s.res[0], s.res[1], s.res[2],
+		       (unsigned long long)s.items_after_close);
+		return s.items_after_close ? KSFT_FAIL : KSFT_PASS;
 	}
 	for (i = 0; i < ARRAY_SIZE(tests); i++)
 		if (!strcmp(argv[1], tests[i].name))
