@@ -19,8 +19,8 @@ static const char repro_main[] =
 "	int n = sizeof(prog) / sizeof(prog[0]);\n"
 "	char *a = tr_epoll, *b = tr_iepoll, *ea, *eb;\n"
 "\n"
-"	world_run(prog, n, 0, tr_epoll, sizeof(tr_epoll) - 1);\n"
-"	world_run(prog, n, WORLD_IEPOLL, tr_iepoll, sizeof(tr_iepoll) - 1);\n"
+"	world_run(prog, n, FLAGS, tr_epoll, sizeof(tr_epoll) - 1);\n"
+"	world_run(prog, n, FLAGS | WORLD_IEPOLL, tr_iepoll, sizeof(tr_iepoll) - 1);\n"
 "	printf(\"# epoll:\\n%s# iepoll:\\n%s\", tr_epoll, tr_iepoll);\n"
 "	for (;;) {\n"
 "		ea = strchr(a, '\\n');\n"
@@ -40,7 +40,8 @@ static const char repro_main[] =
 "	return 1;\n"
 "}\n";
 
-void emit_repro(FILE *f, const struct op *ops, int n, const char *why)
+void emit_repro(FILE *f, const struct op *ops, int n, int flags,
+		const char *why)
 {
 	char desc[256];
 	int i;
@@ -60,5 +61,5 @@ void emit_repro(FILE *f, const struct op *ops, int n, const char *why)
 			ops[i].events, (unsigned long long)ops[i].data,
 			ops[i].arg, ops[i].arg2);
 	}
-	fprintf(f, "};\n%s", repro_main);
+	fprintf(f, "};\n\n#define FLAGS %d\n%s", flags, repro_main);
 }

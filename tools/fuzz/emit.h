@@ -7,7 +7,11 @@
 
 #include "prog.h"
 
-/* Writes @ops as a standalone C program to @f; @why goes in its header. */
-void emit_repro(FILE *f, const struct op *ops, int n, const char *why);
+/*
+ * Writes @ops as a standalone C program to @f, its worlds run with
+ * @flags (WORLD_NO_CLOSE); @why goes in its header.
+ */
+void emit_repro(FILE *f, const struct op *ops, int n, int flags,
+		const char *why);
 
 #endif /* _IEPOLL_FUZZ_EMIT_H */

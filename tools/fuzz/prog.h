@@ -60,6 +60,7 @@ struct op {
 
 /* Flags of a world; the reproducer and the fuzzer pass the same ones. */
 #define WORLD_IEPOLL	1	/* instances are /dev/iepoll, else epoll */
+#define WORLD_NO_CLOSE	2	/* skip close, dup2/dup3 over an open fd */
 
 /*
  * Runs @ops in a forked child and writes its transcript, one line per op
