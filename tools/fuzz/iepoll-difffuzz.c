@@ -244,7 +244,7 @@ static int replay(unsigned long long seed)
 
 	printf("# epoll:\n%s# iepoll:\n%s", tr_a, tr_b);
 	if (v == UNSTABLE) {
-		printf("difffuzz: seed %#llx is unstable: the second runs disagree with the first\n",
+		printf("difffuzz: seed %#llx is unstable: second runs disagree with the first\n",
 		       seed);
 		return 0;
 	}
