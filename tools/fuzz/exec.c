@@ -62,7 +62,7 @@ static sig_atomic_t handled[2];	/* read after a syscall only */
 static const char *const op_names[OP_NTYPES] = {
 	"pipe", "unix", "tcp", "eventfd", "timerfd", "signalfd", "devnull",
 	"inst", "ctl", "wait", "write", "read", "shutdown", "timer", "close",
-	"dup", "dup2", "dup3", "fork", "raise", "fdinfo", "poll",
+	"dup", "dup2", "dup3", "fork", "raise", "fdinfo", "poll", "chain",
 };
 
 static const struct {
@@ -171,6 +171,9 @@ int op_describe(const struct op *op, char *buf, size_t size)
 				op->mode ? "USR2" : "USR1");
 	case OP_FORK:
 		return snprintf(buf, size, "fork()");
+	case OP_CHAIN:
+		return snprintf(buf, size, "s%d = chain(s%d, depth %d, %d times)",
+				op->b, op->a, 1 + op->mode % 5, 1 + op->arg % 12);
 	default:
 		return snprintf(buf, size, "%s(s%d)", name, op->a);
 	}
@@ -490,6 +493,35 @@ static int closes(const struct op *op)
 	return s[op->a] != s[op->b] && fcntl(s[op->b], F_GETFD) >= 0;
 }
 
+/* Returns the number of ADDs that succeeded; each one's result is listed. */
+static int chain_op(const struct op *op)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0xc4a1 };
+	int depth = 1 + op->mode % 5, copies = 1 + op->arg % 12;
+	int c, d, below, ep, ok = 0;
+
+	tr_printf(" =");
+	for (c = 0; c < copies; c++) {
+		below = s[op->a];
+		for (d = 0; d < depth; d++) {
+			ep = mux_create(0);
+			if (ep < 0) {
+				tr_printf(" %s", strerrorname_np(errno));
+				return ok;
+			}
+			if (mux_ctl(ep, EPOLL_CTL_ADD, below, &ev)) {
+				tr_printf(" %s", strerrorname_np(errno));
+			} else {
+				tr_printf(" 0");
+				ok++;
+			}
+			below = ep;
+		}
+		s[op->b] = below;
+	}
+	return ok;
+}
+
 static int run_one(const struct op *op)
 {
 	struct epoll_event ev = { .events = op->events, .data.u64 = op->data };
@@ -546,6 +578,8 @@ static int run_one(const struct op *op)
 		return fdinfo_op(op);
 	case OP_POLL:
 		return poll_op(op);
+	case OP_CHAIN:
+		return chain_op(op);
 	}
 	errno = EINVAL;
 	return -1;

@@ -193,9 +193,16 @@ static int gen_op(struct gen *g, struct op *op)
 	} else if (r < 94) {
 		op->type = OP_RAISE;
 		op->mode = below(g, 2);
-	} else if (r < 97) {
+	} else if (r < 96) {
 		op->type = OP_FDINFO;
 		op->a = slot_of(g, K_INST, 95);
+	} else if (r < 97) {
+		op->type = OP_CHAIN;
+		op->a = below(g, NSLOT);
+		op->b = below(g, NSLOT);
+		op->mode = below(g, 5);
+		op->arg = below(g, 12);
+		g->kind[op->b] = K_INST;
 	} else {
 		op->type = OP_POLL;
 		op->a = below(g, NSLOT);

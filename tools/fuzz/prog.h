@@ -45,6 +45,12 @@ enum op_type {
 	OP_RAISE,	/* kill(getpid(), mode ? SIGUSR2 : SIGUSR1), both blocked */
 	OP_FDINFO,	/* the items of s[a] as its fdinfo lists them */
 	OP_POLL,	/* poll(s[a], all events, 0) */
+	/*
+	 * 1 + arg % 12 chains of 1 + mode % 5 new instances, each watching the
+	 * one below, the lowest watching s[a]; s[b] = the last chain's top.
+	 * Many chains to one file reach epoll's wakeup-path limits.
+	 */
+	OP_CHAIN,
 	OP_NTYPES
 };
 
