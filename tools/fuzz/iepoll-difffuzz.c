@@ -205,6 +205,20 @@ static int shrink(struct op *ops, int n)
 	return n;
 }
 
+/* Which runs of an unstable program disagreed, and where first. */
+static void print_unstable(unsigned long long seed)
+{
+	bool epoll_changed = strcmp(tr_a, tr_c);
+	const char *la, *lb;
+
+	printf("difffuzz: seed %#llx is unstable: %s\n", seed, epoll_changed ?
+	       "epoll's two runs differ" : "iepoll's second run agrees with epoll");
+	if (first_diff(tr_a, epoll_changed ? tr_c : tr_b, &la, &lb))
+		printf("  %-9s %.*s\n  %-9s %.*s\n", epoll_changed ? "epoll 1:" : "epoll:",
+		       line_len(la), la, epoll_changed ? "epoll 2:" : "iepoll 1:",
+		       line_len(lb), lb);
+}
+
 static void report_failure(unsigned long long seed, struct op *ops, int n)
 {
 	const char *la, *lb;
@@ -244,8 +258,7 @@ static int replay(unsigned long long seed)
 
 	printf("# epoll:\n%s# iepoll:\n%s", tr_a, tr_b);
 	if (v == UNSTABLE) {
-		printf("difffuzz: seed %#llx is unstable: second runs disagree with the first\n",
-		       seed);
+		print_unstable(seed);
 		return 0;
 	}
 	if (v == SAME) {
@@ -366,8 +379,7 @@ int main(int argc, char **argv)
 		if (v == UNSTABLE) {
 			st.unstable++;
 			if (opt.verbose)
-				printf("difffuzz: seed %#llx is unstable\n",
-				       seed);
+				print_unstable(seed);
 		} else if (v == DIFFERENT) {
 			report_failure(seed, ops, n);
 		}
