@@ -391,7 +391,8 @@ static int wait_op(const struct op *op)
 	if (n > 0 && events == evbuf) {
 		if (n > EVMAX)
 			n = EVMAX;
-		qsort(evbuf, n, sizeof(evbuf[0]), ev_cmp);
+		if (!(world_flags & WORLD_ORDER))
+			qsort(evbuf, n, sizeof(evbuf[0]), ev_cmp);
 		tr_printf(" =");
 		for (i = 0; i < n; i++) {
 			ev_describe(evbuf[i].events, ev, sizeof(ev));

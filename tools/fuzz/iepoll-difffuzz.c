@@ -76,6 +76,8 @@ static const char help[] =
 "                     transcripts, shrink it if they differ\n"
 "      --no-close     skip every close, and dup2 or dup3 over an open fd\n"
 "      --no-shrink    report failures without shrinking them\n"
+"      --order        compare each wait's events in delivery order, not as\n"
+"                     a set (epoll does not promise an order)\n"
 "      --epoll-only   both worlds on epoll: checks the fuzzer's own\n"
 "                     determinism, without the module\n"
 "      --json         one JSON object with the totals at the end\n"
@@ -291,6 +293,7 @@ int main(int argc, char **argv)
 		{ "no-close", no_argument, NULL, 'C' },
 		{ "no-shrink", no_argument, NULL, 'S' },
 		{ "epoll-only", no_argument, NULL, 'E' },
+		{ "order", no_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -333,6 +336,9 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			opt.second = 0;
+			break;
+		case 'O':
+			opt.world |= WORLD_ORDER;
 			break;
 		case 'j':
 			opt.json = true;

@@ -67,6 +67,7 @@ struct op {
 /* Flags of a world; the reproducer and the fuzzer pass the same ones. */
 #define WORLD_IEPOLL	1	/* instances are /dev/iepoll, else epoll */
 #define WORLD_NO_CLOSE	2	/* skip close, dup2/dup3 over an open fd */
+#define WORLD_ORDER	4	/* keep a wait's events in delivery order */
 
 /*
  * Runs @ops in a forked child and writes its transcript, one line per op
