@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "emit.h"
 #include "gen.h"
 
@@ -36,17 +37,15 @@
 #define MAXFAIL		16
 
 static struct {
-	double duration;
-	unsigned long long seed;
+	struct fuzz_opt f;
 	long programs;
 	int gen_flags;
 	bool shrink;
-	bool json;
 	bool replay;
 	bool verbose;
 	int second;		/* the second world: WORLD_IEPOLL, or epoll */
 	int world;		/* both worlds' flags: WORLD_NO_CLOSE */
-} opt = { .duration = 60, .shrink = true, .second = WORLD_IEPOLL };
+} opt = { .f.duration = 60, .shrink = true, .second = WORLD_IEPOLL };
 
 static char tr_a[TR_SIZE], tr_b[TR_SIZE], tr_c[TR_SIZE], tr_d[TR_SIZE];
 
@@ -55,14 +54,6 @@ static struct {
 	unsigned long long failed_seeds[MAXFAIL];
 	unsigned long long outcome_keys[NOUTCOMES];
 } st;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static const char help[] =
 "Usage: iepoll-difffuzz [OPTIONS]\n"
@@ -273,7 +264,7 @@ static int replay(unsigned long long seed)
 
 static void progress(double start, bool last)
 {
-	double t = now() - start;
+	double t = fuzz_now() - start;
 	FILE *f = last ? stdout : stderr;
 
 	fprintf(f, "difffuzz: %.0f s, %ld programs, %ld ops (%.0f ops/s, %.1f programs/s), ",
@@ -287,21 +278,20 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
-		{ "programs", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "programs", required_argument, NULL, 'n' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "no-close", no_argument, NULL, 'C' },
 		{ "no-shrink", no_argument, NULL, 'S' },
 		{ "epoll-only", no_argument, NULL, 'E' },
 		{ "order", no_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	static struct op ops[MAXOPS];
 	double start, next_report;
-	bool seeded = false;
 	char *end;
 	long i;
 	int c, n;
@@ -309,8 +299,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:n:s:r:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			opt.duration = strtod(optarg, &end);
-			if (*end || opt.duration <= 0)
+		case 'j':
+			if (!fuzz_opt_parse(c, optarg, &opt.f))
 				goto bad;
 			break;
 		case 'n':
@@ -322,10 +312,8 @@ int main(int argc, char **argv)
 			opt.replay = true;
 			fallthrough;
 		case 's':
-			opt.seed = strtoull(optarg, &end, 0);
-			if (*end)
+			if (!fuzz_opt_parse('s', optarg, &opt.f))
 				goto bad;
-			seeded = true;
 			break;
 		case 'C':
 			opt.gen_flags |= GEN_NO_CLOSE;
@@ -340,9 +328,6 @@ int main(int argc, char **argv)
 		case 'O':
 			opt.world |= WORLD_ORDER;
 			break;
-		case 'j':
-			opt.json = true;
-			break;
 		case 'v':
 			opt.verbose = true;
 			break;
@@ -356,27 +341,22 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto bad;
-	if (opt.second && access("/dev/iepoll", R_OK | W_OK)) {
-		fprintf(stderr, "iepoll-difffuzz: /dev/iepoll: %m (%s)\n",
-			"is the module loaded? run it in the VM: scripts/vm -- CMD");
+	if (!fuzz_opt_ready(&opt.f, "iepoll-difffuzz", opt.second))
 		return 1;
-	}
 	if (opt.replay)
-		return replay(opt.seed);
-	if (!seeded)
-		opt.seed = (unsigned long long)time(NULL) * 1000003 ^ getpid();
+		return replay(opt.f.seed);
 
-	printf("difffuzz: base seed %#llx, %.0f s%s%s\n", opt.seed,
-	       opt.duration, opt.programs ? ", program limit" : "",
+	printf("difffuzz: base seed %#llx, %.0f s%s%s\n", opt.f.seed,
+	       opt.f.duration, opt.programs ? ", program limit" : "",
 	       opt.gen_flags & GEN_NO_CLOSE ? ", no closes (--no-close)" : "");
 	fflush(stdout);
-	start = now();
+	start = fuzz_now();
 	next_report = start + 10;
 	for (i = 0; !opt.programs || i < opt.programs; i++) {
-		unsigned long long seed = gen_mix(opt.seed + i);
+		unsigned long long seed = gen_mix(opt.f.seed + i);
 		enum verdict v;
 
-		if (now() - start >= opt.duration)
+		if (fuzz_now() - start >= opt.f.duration)
 			break;
 		n = gen_prog(seed, ops, MAXOPS, opt.gen_flags);
 		v = judge(ops, n);
@@ -389,15 +369,15 @@ int main(int argc, char **argv)
 		} else if (v == DIFFERENT) {
 			report_failure(seed, ops, n);
 		}
-		if (now() >= next_report) {
+		if (fuzz_now() >= next_report) {
 			progress(start, false);
 			next_report += 10;
 		}
 	}
 	progress(start, true);
-	if (opt.json) {
+	if (opt.f.json) {
 		printf("{\"tool\": \"difffuzz\", \"seed\": %llu, \"seconds\": %.1f, ",
-		       opt.seed, now() - start);
+		       opt.f.seed, fuzz_now() - start);
 		printf("\"programs\": %ld, \"ops\": %ld, \"outcomes\": %ld, ",
 		       st.programs, st.ops, st.outcomes);
 		printf("\"unstable\": %ld, \"failures\": %ld, \"failed_seeds\": [",

@@ -44,6 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define NFDS		16
 #define MAXTHREADS	16
 #define KERNEL_PTR	0xffffffff81000000ULL
@@ -74,11 +76,9 @@ static const int allowed[C_NCALLS][12] = {
 };
 
 static struct {
-	double duration;
-	unsigned long long seed;
+	struct fuzz_opt f;
 	int threads;
-	bool json;
-} opt = { .duration = 60, .threads = 3 };
+} opt = { .f.duration = 60, .threads = 3 };
 
 static int fds[NFDS];
 static char *shaky;		/* mapped and unmapped by the mapper thread */
@@ -87,28 +87,6 @@ static atomic_bool stop;
 static atomic_long calls, findings;
 static atomic_long outcomes[C_NCALLS][160];	/* [call][errno], 0 = success */
 static pthread_t workers[MAXTHREADS];
-
-static unsigned long long mix(unsigned long long x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static unsigned long long rnd(unsigned long long *state)
-{
-	*state += 0x9e3779b97f4a7c15ULL;
-	return mix(*state);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long debugfs_instances(void)
 {
@@ -128,7 +106,7 @@ static long debugfs_instances(void)
 /* A pointer of one of the kinds the issue lists; @buf is valid. */
 static unsigned long long any_ptr(unsigned long long *r, void *buf)
 {
-	switch (rnd(r) % 9) {
+	switch (fuzz_rnd(r) % 9) {
 	case 0:
 		return 0;
 	case 1:
@@ -136,15 +114,15 @@ static unsigned long long any_ptr(unsigned long long *r, void *buf)
 	case 2:
 		return (uintptr_t)ro_page;
 	case 3:
-		return (uintptr_t)buf + 1 + rnd(r) % 7;	/* misaligned */
+		return (uintptr_t)buf + 1 + fuzz_rnd(r) % 7;	/* misaligned */
 	case 4:
 		return KERNEL_PTR;
 	case 5:
-		return (uintptr_t)shaky + rnd(r) % 8192;
+		return (uintptr_t)shaky + fuzz_rnd(r) % 8192;
 	case 6:
 		return (uintptr_t)shaky + 4096 - 8;	/* straddles the hole */
 	case 7:
-		return rnd(r);
+		return fuzz_rnd(r);
 	default:
 		return (uintptr_t)buf;
 	}
@@ -175,20 +153,20 @@ static unsigned long random_cmd(unsigned long long *r)
 {
 	static const unsigned long right[] = { IEPOLL_IOC_VERSION,
 		IEPOLL_IOC_CTL, IEPOLL_IOC_WAIT, IEPOLL_IOC_STATS };
-	unsigned long cmd = right[rnd(r) % 4];
+	unsigned long cmd = right[fuzz_rnd(r) % 4];
 
-	switch (rnd(r) % 4) {
+	switch (fuzz_rnd(r) % 4) {
 	case 0:		/* unknown number, our magic */
-		return _IOC(rnd(r) % 4, IEPOLL_IOC_MAGIC, 4 + rnd(r) % 252,
-			    rnd(r) % 128);
+		return _IOC(fuzz_rnd(r) % 4, IEPOLL_IOC_MAGIC, 4 + fuzz_rnd(r) % 252,
+			    fuzz_rnd(r) % 128);
 	case 1:		/* right number, wrong size */
 		return (cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
-		       ((rnd(r) % 256) << _IOC_SIZESHIFT);
+		       ((fuzz_rnd(r) % 256) << _IOC_SIZESHIFT);
 	case 2:		/* right number, wrong direction */
 		return (cmd & ~(_IOC_DIRMASK << _IOC_DIRSHIFT)) |
-		       ((rnd(r) % 4) << _IOC_DIRSHIFT);
+		       ((fuzz_rnd(r) % 4) << _IOC_DIRSHIFT);
 	default:	/* anything with our magic */
-		return (rnd(r) & 0xffff00ffUL) | IEPOLL_IOC_MAGIC << 8;
+		return (fuzz_rnd(r) & 0xffff00ffUL) | IEPOLL_IOC_MAGIC << 8;
 	}
 }
 
@@ -200,10 +178,10 @@ static uint32_t any_events(unsigned long long *r)
 	uint32_t ev = 0;
 	int i;
 
-	if (rnd(r) % 8 == 0)
-		return rnd(r);
+	if (fuzz_rnd(r) % 8 == 0)
+		return fuzz_rnd(r);
 	for (i = 0; i < 10; i++)
-		if (rnd(r) % 3 == 0)
+		if (fuzz_rnd(r) % 3 == 0)
 			ev |= bits[i];
 	return ev;
 }
@@ -211,13 +189,13 @@ static uint32_t any_events(unsigned long long *r)
 static long do_ctl(unsigned long long *r, int fd)
 {
 	struct iepoll_ctl ctl = {
-		.op = rnd(r) % 8 ? (int32_t)(1 + rnd(r) % 3) : (int32_t)rnd(r),
-		.fd = rnd(r) % 10 ? fds[rnd(r) % NFDS] : (int32_t)rnd(r),
+		.op = fuzz_rnd(r) % 8 ? (int32_t)(1 + fuzz_rnd(r) % 3) : (int32_t)fuzz_rnd(r),
+		.fd = fuzz_rnd(r) % 10 ? fds[fuzz_rnd(r) % NFDS] : (int32_t)fuzz_rnd(r),
 		.events = any_events(r),
-		.__pad = rnd(r) % 10 ? 0 : rnd(r),
-		.data = rnd(r),
+		.__pad = fuzz_rnd(r) % 10 ? 0 : fuzz_rnd(r),
+		.data = fuzz_rnd(r),
 	};
-	unsigned long long p = rnd(r) % 4 ? (uintptr_t)&ctl : any_ptr(r, &ctl);
+	unsigned long long p = fuzz_rnd(r) % 4 ? (uintptr_t)&ctl : any_ptr(r, &ctl);
 
 	return ioctl(fd, IEPOLL_IOC_CTL, (void *)(uintptr_t)p);
 }
@@ -229,12 +207,12 @@ static long do_wait(unsigned long long *r, int fd)
 	static const int32_t maxev[] = { 0, 1, INT_MAX, -1, INT_MIN, 2, 64,
 		INT_MAX / 12, INT_MAX / 12 + 1 };
 	struct epoll_event evs[64];
-	unsigned long long mask = rnd(r) & ~(1ULL << (SIGUSR1 - 1));
+	unsigned long long mask = fuzz_rnd(r) & ~(1ULL << (SIGUSR1 - 1));
 	struct iepoll_wait w = {
-		.maxevents = rnd(r) % 4 ? maxev[rnd(r) % 9] : (int32_t)rnd(r),
-		.__pad = rnd(r) % 10 ? 0 : rnd(r),
-		.timeout_ns = timeouts[rnd(r) % 6],
-		.sigsetsize = rnd(r) % 2 ? 8 : rnd(r) % 17,
+		.maxevents = fuzz_rnd(r) % 4 ? maxev[fuzz_rnd(r) % 9] : (int32_t)fuzz_rnd(r),
+		.__pad = fuzz_rnd(r) % 10 ? 0 : fuzz_rnd(r),
+		.timeout_ns = timeouts[fuzz_rnd(r) % 6],
+		.sigsetsize = fuzz_rnd(r) % 2 ? 8 : fuzz_rnd(r) % 17,
 	};
 	unsigned long long p;
 
@@ -242,22 +220,22 @@ static long do_wait(unsigned long long *r, int fd)
 	w.events = any_ptr(r, evs);
 	if (w.events == (uintptr_t)evs && (w.maxevents < 0 || w.maxevents > 64))
 		w.events = 0;
-	w.sigmask = rnd(r) % 3 ? 0 : any_ptr(r, &mask);
+	w.sigmask = fuzz_rnd(r) % 3 ? 0 : any_ptr(r, &mask);
 	/*
 	 * A mask read from anywhere but @mask may block SIGUSR1, and then
 	 * only a timeout ends the wait: keep those short.
 	 */
 	if (w.sigmask && w.sigmask != (uintptr_t)&mask &&
 	    (w.timeout_ns < 0 || w.timeout_ns > 1000000))
-		w.timeout_ns = rnd(r) % 1000001;
-	p = rnd(r) % 4 ? (uintptr_t)&w : any_ptr(r, &w);
+		w.timeout_ns = fuzz_rnd(r) % 1000001;
+	p = fuzz_rnd(r) % 4 ? (uintptr_t)&w : any_ptr(r, &w);
 	return ioctl(fd, IEPOLL_IOC_WAIT, (void *)(uintptr_t)p);
 }
 
 static long do_call(unsigned long long *r, enum call c, unsigned long *cmd)
 {
 	char buf[256];
-	int fd = fds[rnd(r) % NFDS];
+	int fd = fds[fuzz_rnd(r) % NFDS];
 	unsigned long long v = 1;
 	void *m;
 
@@ -280,21 +258,21 @@ static long do_call(unsigned long long *r, enum call c, unsigned long *cmd)
 			     (void *)(uintptr_t)any_ptr(r, buf));
 	case C_READ:
 		return read(fd, (void *)(uintptr_t)any_ptr(r, buf),
-			    rnd(r) % 2 ? rnd(r) % 256 : 0);
+			    fuzz_rnd(r) % 2 ? fuzz_rnd(r) % 256 : 0);
 	case C_WRITE:
 		return write(fd, (void *)(uintptr_t)any_ptr(r, buf),
-			     rnd(r) % 2 ? rnd(r) % 256 : 0);
+			     fuzz_rnd(r) % 2 ? fuzz_rnd(r) % 256 : 0);
 	case C_MMAP:
-		m = mmap(NULL, 4096 * (1 + rnd(r) % 4), PROT_READ |
-			 (rnd(r) % 2 ? PROT_WRITE : 0), rnd(r) % 2 ?
-			 MAP_SHARED : MAP_PRIVATE, fd, 4096 * (rnd(r) % 3));
+		m = mmap(NULL, 4096 * (1 + fuzz_rnd(r) % 4), PROT_READ |
+			 (fuzz_rnd(r) % 2 ? PROT_WRITE : 0), fuzz_rnd(r) % 2 ?
+			 MAP_SHARED : MAP_PRIVATE, fd, 4096 * (fuzz_rnd(r) % 3));
 		if (m == MAP_FAILED)
 			return -1;
 		munmap(m, 4096);
 		return 0;
 	case C_POKE:
 		/* make the targets' wait queues move under the instances */
-		if (rnd(r) % 2)
+		if (fuzz_rnd(r) % 2)
 			return write(fd, &v, sizeof(v));
 		return read(fd, buf, sizeof(buf));
 	default:
@@ -304,13 +282,13 @@ static long do_call(unsigned long long *r, enum call c, unsigned long *cmd)
 
 static void *worker(void *arg)
 {
-	unsigned long long r = opt.seed ^ mix((uintptr_t)arg);
+	unsigned long long r = opt.f.seed ^ fuzz_mix((uintptr_t)arg);
 	unsigned long cmd;
 	enum call c;
 	long ret;
 
 	while (!atomic_load(&stop)) {
-		c = rnd(&r) % C_NCALLS;
+		c = fuzz_rnd(&r) % C_NCALLS;
 		errno = 0;
 		ret = do_call(&r, c, &cmd);
 		/* a random command may be one of the real ones */
@@ -352,20 +330,20 @@ static int open_kind(int kind)
 /* Closes and dup2()s over the table's descriptors while the workers run. */
 static void *chaos(void *arg)
 {
-	unsigned long long r = opt.seed ^ mix(1000);
+	unsigned long long r = opt.f.seed ^ fuzz_mix(1000);
 	int i, j, fd;
 
 	(void)arg;
 	while (!atomic_load(&stop)) {
-		i = rnd(&r) % NFDS;
-		j = rnd(&r) % NFDS;
-		switch (rnd(&r) % 4) {
+		i = fuzz_rnd(&r) % NFDS;
+		j = fuzz_rnd(&r) % NFDS;
+		switch (fuzz_rnd(&r) % 4) {
 		case 0:		/* close; a worker may meet EBADF meanwhile */
 			close(fds[i]);
 			usleep(100);
 			fallthrough;
 		case 1:		/* replace by a fresh file of any kind */
-			fd = open_kind(rnd(&r) % 4 ? 0 : rnd(&r) % 4);
+			fd = open_kind(fuzz_rnd(&r) % 4 ? 0 : fuzz_rnd(&r) % 4);
 			if (fd >= 0) {
 				dup2(fd, fds[i]);
 				close(fd);
@@ -418,40 +396,31 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
-		{ "threads", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "threads", required_argument, NULL, 't' },
 		{ }
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	pthread_t helpers[2];
 	long before, after, distinct = 0, last = 0;
 	double start, t, next;
-	bool seeded = false;
 	char *end;
 	int c, i, e;
 
 	while ((c = getopt_long(argc, argv, "d:t:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			opt.duration = strtod(optarg, &end);
-			if (*end || opt.duration <= 0)
+		case 's':
+		case 'j':
+			if (!fuzz_opt_parse(c, optarg, &opt.f))
 				goto bad;
 			break;
 		case 't':
 			opt.threads = strtol(optarg, &end, 0);
 			if (*end || opt.threads < 1 || opt.threads > MAXTHREADS)
 				goto bad;
-			break;
-		case 's':
-			opt.seed = strtoull(optarg, &end, 0);
-			if (*end)
-				goto bad;
-			seeded = true;
-			break;
-		case 'j':
-			opt.json = true;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -462,13 +431,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto bad;
-	if (access("/dev/iepoll", R_OK | W_OK)) {
-		fprintf(stderr, "iepoll-ioctlfuzz: /dev/iepoll: %m (%s)\n",
-			"is the module loaded? run it in the VM: scripts/vm -- CMD");
+	if (!fuzz_opt_ready(&opt.f, "iepoll-ioctlfuzz", true))
 		return 1;
-	}
-	if (!seeded)
-		opt.seed = (unsigned long long)time(NULL) * 1000003 ^ getpid();
 
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART: EINTR */
@@ -489,17 +453,17 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("ioctlfuzz: seed %#llx, %d workers, %.0f s, instances %ld\n",
-	       opt.seed, opt.threads, opt.duration, before);
+	       opt.f.seed, opt.threads, opt.f.duration, before);
 	fflush(stdout);
 
 	for (i = 0; i < opt.threads; i++)
 		pthread_create(&workers[i], NULL, worker, (void *)(uintptr_t)(i + 1));
 	pthread_create(&helpers[0], NULL, chaos, NULL);
 	pthread_create(&helpers[1], NULL, mapper, NULL);
-	start = now();
+	start = fuzz_now();
 	next = start + 10;
 	/* the interrupter: no wait outlives 5 ms */
-	while ((t = now()) - start < opt.duration) {
+	while ((t = fuzz_now()) - start < opt.f.duration) {
 		for (i = 0; i < opt.threads; i++)
 			pthread_kill(workers[i], SIGUSR1);
 		usleep(5000);
@@ -522,7 +486,7 @@ int main(int argc, char **argv)
 	}
 	pthread_join(helpers[0], NULL);
 	pthread_join(helpers[1], NULL);
-	t = now() - start;
+	t = fuzz_now() - start;
 	for (i = 0; i < NFDS; i++)
 		close(fds[i]);
 	/* instances go at their last fput(): a worker's may still be queued */
@@ -543,9 +507,9 @@ int main(int argc, char **argv)
 	       t, atomic_load(&calls), atomic_load(&calls) / t, distinct);
 	printf("%ld findings, instances after %ld\n", atomic_load(&findings),
 	       after);
-	if (opt.json) {
+	if (opt.f.json) {
 		printf("{\"tool\": \"ioctlfuzz\", \"seed\": %llu, \"seconds\": %.1f, ",
-		       opt.seed, t);
+		       opt.f.seed, t);
 		printf("\"calls\": %ld, \"outcomes\": %ld, \"findings\": %ld, ",
 		       atomic_load(&calls), distinct, atomic_load(&findings));
 		printf("\"instances_before\": %ld, \"instances_after\": %ld}\n",

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define K_READY		4	/* always-ready level-triggered pipes */
 #define NCHURN		2
 #define NWAIT		2
@@ -49,12 +51,10 @@ struct pipe_slot {
 };
 
 static struct {
-	double duration;
-	unsigned long long seed;
-	bool json;
+	struct fuzz_opt f;
 	bool native;	/* the same run on epoll(7), for comparison */
 	bool zero;	/* check level-triggered items in 0-timeout waits too */
-} opt = { .duration = 30 };
+} opt = { .f.duration = 30 };
 
 static int ep;
 static atomic_bool stop;
@@ -62,23 +62,6 @@ static atomic_uint next_tag = 1;
 static atomic_uint close_seq = 1;
 static atomic_uint dead_seq[MAXTAG];	/* close_seq when the tag's file closed */
 static atomic_long inserts, removes, delivered, waits, waits_ok, violations;
-
-static unsigned long long rnd(unsigned long long *s)
-{
-	unsigned long long x = *s += 0x9e3779b97f4a7c15ULL;
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int ctl(int op, int fd, unsigned int events, unsigned long long data)
 {
@@ -120,10 +103,10 @@ static void churn_one(struct pipe_slot *p, unsigned long long *r)
 	static const unsigned int evs[] = { EPOLLIN, EPOLLIN | EPOLLET,
 		EPOLLIN | EPOLLONESHOT, EPOLLIN | EPOLLRDHUP, EPOLLOUT,
 		EPOLLIN | EPOLLOUT | EPOLLET };
-	unsigned int ev = evs[rnd(r) % 6], tag;
+	unsigned int ev = evs[fuzz_rnd(r) % 6], tag;
 	char buf[64];
 
-	switch (rnd(r) % 6) {
+	switch (fuzz_rnd(r) % 6) {
 	case 0:		/* ADD: EEXIST when watched */
 		tag = atomic_fetch_add(&next_tag, 1) % MAXTAG;
 		if (!ctl(EPOLL_CTL_ADD, p->rd, ev, tag)) {
@@ -173,20 +156,20 @@ static void churn_one(struct pipe_slot *p, unsigned long long *r)
 
 static void *churner(void *arg)
 {
-	unsigned long long r = opt.seed ^ (uintptr_t)arg;
+	unsigned long long r = opt.f.seed ^ (uintptr_t)arg;
 	struct pipe_slot *pipes = calloc(PIPES, sizeof(*pipes));
 	int i;
 
 	for (i = 0; i < PIPES; i++)
 		fresh_pipe(&pipes[i]);
 	while (!atomic_load(&stop))
-		churn_one(&pipes[rnd(&r) % PIPES], &r);
+		churn_one(&pipes[fuzz_rnd(&r) % PIPES], &r);
 	return pipes;	/* the main thread counts what is still watched */
 }
 
 static void *waiter(void *arg)
 {
-	unsigned long long r = opt.seed ^ (uintptr_t)arg << 32;
+	unsigned long long r = opt.f.seed ^ (uintptr_t)arg << 32;
 	struct epoll_event evs[64];
 	struct iepoll_wait w = { .events = (uintptr_t)evs, .maxevents = 64 };
 	unsigned int start, dead, seen;
@@ -194,7 +177,7 @@ static void *waiter(void *arg)
 	int n, i;
 
 	while (!atomic_load(&stop)) {
-		w.timeout_ns = rnd(&r) % 4 ? 0 : 1000000;
+		w.timeout_ns = fuzz_rnd(&r) % 4 ? 0 : 1000000;
 		start = atomic_load(&close_seq);
 		if (opt.native)
 			n = epoll_wait(ep, evs, 64, w.timeout_ns / 1000000);
@@ -289,26 +272,16 @@ int main(int argc, char **argv)
 	pthread_t churners[NCHURN], waiters[NWAIT];
 	struct pipe_slot ready[K_READY], *pipes;
 	long watched = K_READY;
-	bool seeded = false;
 	double start;
-	char *end;
 	int c, i, j, bad;
 
 	while ((c = getopt_long(argc, argv, "d:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			opt.duration = strtod(optarg, &end);
-			if (*end || opt.duration <= 0)
-				goto bad;
-			break;
 		case 's':
-			opt.seed = strtoull(optarg, &end, 0);
-			if (*end)
-				goto bad;
-			seeded = true;
-			break;
 		case 'j':
-			opt.json = true;
+			if (!fuzz_opt_parse(c, optarg, &opt.f))
+				goto bad;
 			break;
 		case 'E':
 			opt.native = true;
@@ -325,8 +298,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto bad;
-	if (!seeded)
-		opt.seed = (unsigned long long)time(NULL) * 1000003 ^ getpid();
+	if (!fuzz_opt_ready(&opt.f, "iepoll-threadfuzz", !opt.native))
+		return 1;
 	ep = opt.native ? epoll_create1(0) : open("/dev/iepoll", O_RDWR);
 	if (ep < 0) {
 		fprintf(stderr, "iepoll-threadfuzz: /dev/iepoll: %m (%s)\n",
@@ -343,15 +316,15 @@ int main(int argc, char **argv)
 		atomic_fetch_add(&inserts, 1);
 	}
 	printf("threadfuzz: seed %#llx, %d churners, %d waiters, %.0f s\n",
-	       opt.seed, NCHURN, NWAIT, opt.duration);
+	       opt.f.seed, NCHURN, NWAIT, opt.f.duration);
 	fflush(stdout);
 
-	start = now();
+	start = fuzz_now();
 	for (i = 0; i < NCHURN; i++)
 		pthread_create(&churners[i], NULL, churner, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < NWAIT; i++)
 		pthread_create(&waiters[i], NULL, waiter, (void *)(uintptr_t)(i + 1));
-	while (now() - start < opt.duration)
+	while (fuzz_now() - start < opt.f.duration)
 		usleep(100000);
 	atomic_store(&stop, true);
 	for (i = 0; i < NWAIT; i++)
@@ -363,16 +336,16 @@ int main(int argc, char **argv)
 		free(pipes);
 	}
 	bad = opt.native ? 0 : check_stats(watched);
-	start = now() - start;
+	start = fuzz_now() - start;
 	printf("threadfuzz: %.0f s, %ld waits (%.0f/s), %ld events, ",
 	       start, atomic_load(&waits), atomic_load(&waits) / start,
 	       atomic_load(&delivered));
 	printf("%ld inserts, %ld removes, %ld violations\n",
 	       atomic_load(&inserts), atomic_load(&removes),
 	       atomic_load(&violations));
-	if (opt.json)
+	if (opt.f.json)
 		printf("{\"tool\": \"threadfuzz\", \"seed\": %llu, %s %.1f, %s %ld, %s %ld}\n",
-		       opt.seed, "\"seconds\":", start, "\"waits\":", atomic_load(&waits),
+		       opt.f.seed, "\"seconds\":", start, "\"waits\":", atomic_load(&waits),
 		       "\"violations\":", atomic_load(&violations) + bad);
 	if (bad || atomic_load(&violations)) {
 		printf("threadfuzz: FAILED\n");
