@@ -12,8 +12,12 @@
 #                      supported kernel: zero findings
 #   make check         everything: lint, DKMS, selftests and KUnit in the VM
 #   make demo          install what is missing, build, boot the VM, run the demo
-#   make fuzz          both fuzzers (tools/fuzz) in the VM, DURATION seconds
-#                      each (600), on KERNEL (debug)
+#   make bench [KERNEL="stock backports"] [QUICK=1]
+#                      select, poll, epoll, iepoll and io_uring side by side
+#                      in the VM: .build/bench/<kernel>/ (scripts/bench)
+#   make fuzz [DURATION=N] [KERNEL=debug]
+#                      the fuzzers (tools/fuzz) in the VM, N seconds each
+#                      (600), on the debug kernel by default (scripts/fuzz)
 #   make clean
 #
 # KDIR defaults to the running kernel's build directory, else to the newest
@@ -62,6 +66,9 @@ check:
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench $(if $(KERNEL),--kernel "$(KERNEL)") $(if $(QUICK),--quick)
+
 fuzz:
 	scripts/fuzz $(if $(DURATION),--duration $(DURATION)) \
 		$(if $(KERNEL),--kernel $(KERNEL))
@@ -77,4 +84,5 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
-.PHONY: module module-debug install dkms-install style lint check demo fuzz clean kdir
+.PHONY: module module-debug install dkms-install style lint check demo bench fuzz \
+	clean kdir

@@ -7,6 +7,7 @@
 #ifndef _IEPOLL_COMPAT_H
 #define _IEPOLL_COMPAT_H
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/version.h>
@@ -46,5 +47,10 @@ static inline bool iepoll_file_sends_close(const struct file *file)
 	return !(file->f_mode & FMODE_NONOTIFY);
 #endif
 }
+
+/* fd_file() came with struct fd's one-word layout (6.12); before, .file. */
+#ifndef fd_file
+#define fd_file(f)	((f).file)
+#endif
 
 #endif /* _IEPOLL_COMPAT_H */

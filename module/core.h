@@ -153,6 +153,8 @@ struct iepoll_file {
  * @nready:    items whose rdllink is linked: on @rdllist, or on the
  *             private list of a transfer under way
  * @stats:     counters reported by IEPOLL_IOC_STATS, all under @lock
+ * @pid:       tgid of the process that created the instance (main.c)
+ * @comm:      its comm at creation (main.c)
  * @rcu:       frees the instance after a grace period (nest.c walks
  *             instances under RCU)
  */
@@ -192,6 +194,8 @@ struct iepoll {
 		u64 closes;
 		u64 fallback;
 	} stats;
+	pid_t pid;
+	char comm[IEPOLL_COMM_LEN];
 	struct rcu_head rcu;
 };
 

@@ -62,6 +62,26 @@ TRACE_DEFINE_ENUM(IEPOLL_CB_ALREADY);
 TRACE_DEFINE_ENUM(IEPOLL_CB_IGNORED);
 TRACE_DEFINE_ENUM(IEPOLL_CB_DISARMED);
 
+/**
+ * iepoll_create - an instance was created (an open of /dev/iepoll)
+ *
+ * @id:		the new instance's id, as in fdinfo and struct iepoll_stats
+ * @pid:	the creating process (its thread group id, as common_pid)
+ * @comm:	that process's command name
+ */
+TRACE_EVENT(iepoll_create,
+	    TP_PROTO(u32 id, pid_t pid, const char *comm),
+	    TP_ARGS(id, pid, comm),
+	    TP_STRUCT__entry(__field(u32, id)
+			     __field(pid_t, pid)
+			     __array(char, comm, IEPOLL_COMM_LEN)),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->pid = pid;
+			   memcpy(__entry->comm, comm, IEPOLL_COMM_LEN);),
+	    TP_printk("id %u pid %d comm %s",
+		      __entry->id, __entry->pid, __entry->comm)
+);
+
 DECLARE_EVENT_CLASS(iepoll_item_class,
 		    TP_PROTO(u32 id, int fd, unsigned long ino, u32 events, u64 data,
 			     bool ready),

@@ -14,7 +14,9 @@
 #include <linux/signal.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "core.h"
+#include "iepoll_trace.h"
 
 static struct dentry *iepoll_debugfs;
 
@@ -25,6 +27,11 @@ static int iepoll_open(struct inode *inode, struct file *file)
 	ep = iepoll_create();
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
+	/* Names the instance for fdinfo, STATS_V2 and the trace. */
+	BUILD_BUG_ON(IEPOLL_COMM_LEN != TASK_COMM_LEN);
+	ep->pid = task_tgid_nr(current);
+	get_task_comm(ep->comm, current);
+	trace_iepoll_create(ep->id, ep->pid, ep->comm);
 	iepoll_attach_file(ep, file);
 	return stream_open(inode, file);
 }
@@ -35,11 +42,17 @@ static int iepoll_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * As epoll_ctl(): fdget(), not fget(), pins the target for the call.  In a
+ * process whose file table is not shared it takes no reference at all (no
+ * atomic increment and decrement per CTL); the descriptor cannot be closed
+ * under us then.  The core takes its own reference when it keeps the file.
+ */
 static long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg)
 {
 	struct epoll_event epds;
 	struct iepoll_ctl ctl;
-	struct file *tfile;
+	struct fd tf;
 	int err;
 
 	if (copy_from_user(&ctl, uarg, sizeof(ctl)))
@@ -47,14 +60,14 @@ static long iepoll_ioctl_ctl(struct iepoll *ep, struct iepoll_ctl __user *uarg)
 	if (ctl.__pad)
 		return -EINVAL;
 
-	tfile = fget(ctl.fd);
-	if (!tfile)
+	tf = fdget(ctl.fd);
+	if (!fd_file(tf))
 		return -EBADF;
 
 	epds.events = (__force __poll_t)ctl.events;
 	epds.data = ctl.data;
-	err = iepoll_ctl(ep, ctl.op, tfile, ctl.fd, &epds);
-	fput(tfile);
+	err = iepoll_ctl(ep, ctl.op, fd_file(tf), ctl.fd, &epds);
+	fdput(tf);
 	return err;
 }
 
@@ -105,6 +118,7 @@ static long iepoll_ioctl(struct file *file, unsigned int cmd,
 {
 	struct iepoll *ep = file->private_data;
 	void __user *argp = (void __user *)arg;
+	struct iepoll_stats_v2 st2 = {};
 	struct iepoll_stats st;
 
 	switch (cmd) {
@@ -117,6 +131,11 @@ static long iepoll_ioctl(struct file *file, unsigned int cmd,
 	case IEPOLL_IOC_STATS:
 		iepoll_get_stats(ep, &st);
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	case IEPOLL_IOC_STATS_V2:
+		iepoll_get_stats(ep, &st2.stats);
+		st2.pid = ep->pid;
+		memcpy(st2.comm, ep->comm, sizeof(st2.comm));
+		return copy_to_user(argp, &st2, sizeof(st2)) ? -EFAULT : 0;
 	}
 	return -ENOTTY;
 }
@@ -128,7 +147,10 @@ static __poll_t iepoll_fop_poll(struct file *file, poll_table *wait)
 
 static void iepoll_show_fdinfo(struct seq_file *m, struct file *file)
 {
-	iepoll_show_items(m, file->private_data);
+	struct iepoll *ep = file->private_data;
+
+	iepoll_show_items(m, ep);
+	seq_printf(m, "iepoll-pid:\t%d\niepoll-comm:\t%s\n", ep->pid, ep->comm);
 }
 
 const struct file_operations iepoll_fops = {

@@ -4,15 +4,17 @@
 # Run the iepoll selftest suites, as root in the guest with the module
 # loaded:  make -C selftests && scripts/vm -- selftests/run.sh [SUITE...]
 #
-# SUITE names a suite (ctl, wait, wakeup, file, stress, race, trace); without one,
-# every suite runs.  Each prints KTAP ending with the kselftest Totals line;
+# SUITE names a suite (ctl, wait, wakeup, file, close, paths, stress, race,
+# preload, trace, programs: real programs under iepoll-run, built by
+# make -C tools); without one, every suite runs.  Each prints KTAP ending
+# with the kselftest Totals line;
 # after each, this prints "SUITE <name> rc=<rc>".  Exits non-zero if any
 # suite failed.
 
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-all=(ctl wait wakeup file stress race trace)
+all=(ctl wait wakeup file close paths stress race preload trace programs)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all[@]}")
 
@@ -27,6 +29,7 @@ failed=0
 for s in "${suites[@]}"; do
 	case $s in
 	trace)	prog=$here/trace/run.sh ;;
+	programs) prog=$here/programs/run.sh ;;
 	*)	prog=$here/${s}_test ;;
 	esac
 	rc=0

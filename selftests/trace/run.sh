@@ -51,39 +51,11 @@ want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_
 events="insert modify remove callback send_events deliver wait_enter wait_exit"
 
 tests=(sequence closed sleep latency0 hist stats trace-cmd perf-stat perf-record bpftrace)
-n=0 pass=0 fail=0 skip=0
+# shellcheck source=selftests/ktap.sh
+. "$here/../ktap.sh"
 
 echo "TAP version 13"
 echo "1..${#tests[@]}"
-
-# Print a file as TAP diagnostics.
-diag() {
-	sed -e 's/^# //' -e 's/^/# /' "$1"
-}
-
-# result RC NAME OUTPUT: report one test (rc 0 pass, 4 skip, else fail).
-result() {
-	local rc=$1 name=$2 out=$3 reason
-
-	n=$((n + 1))
-	diag "$out"
-	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "ok $n $name"
-	elif [ "$rc" -eq 4 ]; then
-		reason=$(sed -n 's/^SKIP: //p' "$out" | tail -n 1)
-		if [ -z "$reason" ]; then
-			fail=$((fail + 1))
-			echo "not ok $n $name # skipped without a reason"
-			return
-		fi
-		skip=$((skip + 1))
-		echo "ok $n $name # SKIP $reason"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n $name"
-	fi
-}
 
 # count_events FILE ID: the scenario's events of instance ID in a text dump
 # (trace-cmd report, perf script), as "insert=1 modify=1 ...".
@@ -118,14 +90,6 @@ check_dump() {
 		return 1
 	fi
 	compare "$1" "$(count_events "$2" "$3")"
-}
-
-# Is TOOL on the host (visible through the guest's root)?
-need() {
-	if ! command -v "$1" >/dev/null 2>&1; then
-		echo "SKIP: $1 is not installed on the host (Debian package $2)"
-		return 4
-	fi
 }
 
 # Runs in a subshell: its output goes to the test's file.
@@ -251,5 +215,4 @@ for t in "${tests[@]}"; do
 	result "$rc" "$t" "$out"
 done
 
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ "$fail" -eq 0 ]
+totals

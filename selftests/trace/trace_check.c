@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "iepoll-tools.h"
@@ -378,6 +379,7 @@ static int test_sequence(void)
 		NEXT("iepoll_wait_exit", "id %u res 1 slept 0", s.id);	\
 	} while (0)
 
+	NEXT("iepoll_create", "id %u pid %d comm trace_check", s.id, getpid());
 	NEXT("iepoll_insert",
 	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x1111 ready 0",
 	     s.id, s.rfd, s.ino);
@@ -514,6 +516,7 @@ static int test_sleep(void)
 	n = read_events(id, ev, &buf);
 	msg("instance %u: the wait returned %d; stats: wakeups %llu", id, res,
 	    (unsigned long long)st.wakeups);
+	NEXT("iepoll_create", "id %u pid %d comm trace_check", id, getpid());
 	NEXT("iepoll_insert",
 	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLET data 0x7 ready 0",
 	     id, p[0], ino_of(p[0]));
@@ -738,6 +741,29 @@ static int test_hist(void)
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }
 
+/*
+ * ABI 2: IEPOLL_IOC_STATS_V2 carries the same counters as IEPOLL_IOC_STATS
+ * and the creator, which fdinfo shows too.
+ */
+static int check_stats_v2(int iep, const struct iepoll_stats *st)
+{
+	struct iepoll_stats_v2 v2;
+	int bad = 0;
+
+	if (ioctl(iep, IEPOLL_IOC_STATS_V2, &v2))
+		fail_errno("IEPOLL_IOC_STATS_V2");
+	msg("stats_v2  pid %d comm %.16s (expected %d trace_check), fdinfo iepoll-pid %lld",
+	    v2.pid, v2.comm, (int)getpid(), fdinfo_get(iep, "iepoll-pid"));
+	if (memcmp(&v2.stats, st, sizeof(*st))) {
+		msg("the counters of IEPOLL_IOC_STATS_V2 differ from IEPOLL_IOC_STATS");
+		bad++;
+	}
+	if (v2.pid != getpid() || strcmp(v2.comm, "trace_check") ||
+	    fdinfo_get(iep, "iepoll-pid") != getpid())
+		bad++;
+	return bad;
+}
+
 /* The scenario's counters: the ioctl, fdinfo and the expectation agree. */
 static int test_stats(void)
 {
@@ -776,6 +802,7 @@ static int test_stats(void)
 		if (v[i] != want[i] || fi != (long long)v[i])
 			bad++;
 	}
+	bad += check_stats_v2(s.iep, &st);
 	close(s.iep);
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }

@@ -21,7 +21,7 @@
  * iepoll-faultinject --smoke [rounds] runs no injection: it opens instances,
  * watches a pipe, a socket pair, an eventfd, another instance and an
  * EPOLLWAKEUP item, waits, and closes them in an order that leaves items for
- * the release and reap paths.
+ * the release and close paths.
  *
  * iepoll-faultinject --cycle N IEPOLL_KO unloads and loads the module N times
  * (delete_module, finit_module), with two such rounds in between, and
@@ -532,7 +532,7 @@ static void smoke_round(void)
 		die("wait returned %d events, expected 4", n);
 	if (ctl(ep, EPOLL_CTL_DEL, p[1], 0, 0))
 		die("DEL");
-	/* targets closed before the instances: the reap path */
+	/* targets closed before the instances: the close path */
 	close(s[0]);
 	close(efd);
 	close(s[1]);

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever the ABI below changes in a way userspace can observe. */
-#define IEPOLL_ABI_VERSION	1
+#define IEPOLL_ABI_VERSION	2
 
 /* Magic free in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define IEPOLL_IOC_MAGIC	0xE7
@@ -91,6 +91,25 @@ struct iepoll_stats {
 	__u64 items;
 };
 
+/* The length of a task's comm, as TASK_COMM_LEN. */
+#define IEPOLL_COMM_LEN		16
+
+/**
+ * struct iepoll_stats_v2 - argument of IEPOLL_IOC_STATS_V2 (ABI 2)
+ * @stats:  the counters of struct iepoll_stats
+ * @pid:    the process (thread group id, as seen from the initial pid
+ *          namespace, like a trace event's common_pid) that created the
+ *          instance
+ * @__pad:  zero
+ * @comm:   that process's command name at creation, NUL-terminated
+ */
+struct iepoll_stats_v2 {
+	struct iepoll_stats stats;
+	__s32 pid;
+	__u32 __pad;
+	char comm[IEPOLL_COMM_LEN];
+};
+
 /* Returns IEPOLL_ABI_VERSION. */
 #define IEPOLL_IOC_VERSION	_IO(IEPOLL_IOC_MAGIC, 0x00)
 /* Returns 0, or -1 with errno as epoll_ctl(2). */
@@ -99,5 +118,7 @@ struct iepoll_stats {
 #define IEPOLL_IOC_WAIT		_IOW(IEPOLL_IOC_MAGIC, 0x02, struct iepoll_wait)
 /* Fills struct iepoll_stats; returns 0. */
 #define IEPOLL_IOC_STATS	_IOR(IEPOLL_IOC_MAGIC, 0x03, struct iepoll_stats)
+/* ABI 2: fills struct iepoll_stats_v2 (the counters and the creator). */
+#define IEPOLL_IOC_STATS_V2	_IOR(IEPOLL_IOC_MAGIC, 0x04, struct iepoll_stats_v2)
 
 #endif /* _UAPI_LINUX_IEPOLL_H */

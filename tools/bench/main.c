@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mux-bench - select, poll, epoll, iepoll and io_uring side by side.
+ *
+ * For each workload and N, every multiplexer that can run it is sampled
+ * once per round, the order rotating from round to round, so that a busy
+ * host slows them all alike.  Progress goes to stderr, one CSV row per
+ * sample to --csv, and the end is a table of medians with each
+ * multiplexer's ratio to epoll (see report.c).  It measures; it asserts
+ * nothing about time, and exits non-zero only when something failed.
+ *
+ * The tracing variants (iepoll+deliver, iepoll+all) switch the iepoll
+ * events on in a tracefs instance of their own, which is removed on every
+ * exit path, signals included.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "../iepoll-tools.h"
+#include "bench.h"
+#include "report.h"
+
+#define TFS_NAME	"iepoll-mux-bench"
+#define WANT_NOFILE	1048576
+
+static struct tfs tfs;
+static bool tracing;
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "mux-bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void bench_mux_open(struct mux *m, const struct mux_ops *ops)
+{
+	int err = mux_open(m, ops);
+
+	if (err)
+		die("%s: cannot create an instance: %s%s", ops->name,
+		    strerror(-err), ops->open == mux_iepoll.open ?
+		    " (is the iepoll module loaded? run it under scripts/vm)" : "");
+}
+
+void bench_trace(int trace)
+{
+	int err = 0;
+
+	if (!tracing) {
+		if (trace != TRACE_OFF)
+			die("tracing asked for, but no tracefs instance");
+		return;
+	}
+	switch (trace) {
+	case TRACE_OFF:
+		err = tfs_iepoll_events(&tfs, false);
+		break;
+	case TRACE_DELIVER:
+		err = tfs_write(&tfs, "events/iepoll/iepoll_deliver/enable", "1");
+		break;
+	case TRACE_ALL:
+		err = tfs_iepoll_events(&tfs, true);
+		break;
+	}
+	if (err)
+		die("cannot switch the iepoll events in %s", tfs.dir);
+	if (tfs_clear(&tfs))
+		die("cannot clear the trace buffer of %s", tfs.dir);
+}
+
+static void cleanup(void)
+{
+	if (tracing)
+		tfs_remove(&tfs);
+	tracing = false;
+}
+
+static void on_signal(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl = { WANT_NOFILE, WANT_NOFILE };
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	long nr_open;
+
+	if (f && fscanf(f, "%ld", &nr_open) == 1 && nr_open < WANT_NOFILE) {
+		rl.rlim_cur = nr_open;
+		rl.rlim_max = nr_open;
+	}
+	if (f)
+		fclose(f);
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		/* not root here: up to the hard limit; a large N may fail */
+		fprintf(stderr, "mux-bench: cannot raise RLIMIT_NOFILE to %lu: %s\n",
+			(unsigned long)rl.rlim_cur, strerror(errno));
+		if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 2 < 300000)
+		peer_fd_base = rl.rlim_cur / 2;
+}
+
+static void print_help(FILE *f, const char *prog)
+{
+	const struct workload *wl;
+	int i;
+
+	fprintf(f,
+		"usage: %s [options]\n"
+		"Run workloads against select, poll, epoll, iepoll (/dev/iepoll) and\n"
+		"io_uring's poll, alternating them in rounds, and print the medians\n"
+		"and each one's ratio to epoll.  Needs root and the iepoll module\n"
+		"(run it in the VM: scripts/vm -- tools/bench/mux-bench).\n\n"
+		"  -q, --quick           the reduced set (QUICK=1 of make bench)\n"
+		"  -r, --rounds R        rounds (default 5, quick 3)\n"
+		"  -t, --time MS         milliseconds per sample (default 200, quick 40)\n"
+		"  -w, --workloads LIST  comma-separated workload names (default all)\n"
+		"  -m, --muxes LIST      only these multiplexers\n"
+		"  -n, --max-n N         skip N above this\n"
+		"  -o, --csv FILE        one row per sample: workload,n,mux,round,\n"
+		"                        ns_per_op,ops,calls_per_op,wakeups (- = stdout)\n"
+		"  -s, --summary FILE    one row per workload, N and multiplexer:\n"
+		"                        the medians and ratios of the table\n"
+		"  -h, --help\n\n"
+		"Workloads (N values; quick):\n", prog);
+	for (wl = workloads; wl->name; wl++) {
+		fprintf(f, "  %-12s ", wl->name);
+		for (i = 0; wl->ns[i]; i++)
+			fprintf(f, "%s%d", i ? "," : "", wl->ns[i]);
+		fprintf(f, "; ");
+		for (i = 0; i < 4 && wl->quick_ns[i]; i++)
+			fprintf(f, "%s%d", i ? "," : "", wl->quick_ns[i]);
+		fprintf(f, "\n               %s\n", wl->what);
+	}
+	fprintf(f, "Multiplexers:");
+	for (i = 0; mux_all[i]; i++)
+		fprintf(f, " %s", mux_all[i]->name);
+	fprintf(f, "\n");
+}
+
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	if (!list)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') &&
+		    (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* Whether @mux runs workload @wl at @n. */
+static bool can_run(const struct workload *wl, const char *mux, int n)
+{
+	const struct mux_ops *ops = mux_find(mux);
+
+	/* select: the watched fds are about 4 .. n + 4, below FD_SETSIZE */
+	return !ops || !ops->max_fd || !strncmp(wl->name, "herd", 4) ||
+	       n + 16 <= ops->max_fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "time", required_argument, NULL, 't' },
+		{ "workloads", required_argument, NULL, 'w' },
+		{ "muxes", required_argument, NULL, 'm' },
+		{ "max-n", required_argument, NULL, 'n' },
+		{ "csv", required_argument, NULL, 'o' },
+		{ "summary", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_opts o = { .rounds = 0, .sample_ms = 0 };
+	const char *only_wl = NULL, *only_mux = NULL, *csv = NULL;
+	const char *summary = NULL;
+	const struct workload *wl;
+	long max_n = 0;
+	bool want_trace = false;
+	int opt, r, i, k, nmux;
+	struct report rep;
+
+	while ((opt = getopt_long(argc, argv, "qr:t:w:m:n:o:s:h", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			o.quick = true;
+			break;
+		case 'r':
+			o.rounds = atoi(optarg);
+			if (o.rounds < 1)
+				die("--rounds wants a number >= 1, not %s", optarg);
+			break;
+		case 't':
+			o.sample_ms = atoi(optarg);
+			if (o.sample_ms < 1)
+				die("--time wants milliseconds >= 1, not %s", optarg);
+			break;
+		case 'w':
+			only_wl = optarg;
+			break;
+		case 'm':
+			only_mux = optarg;
+			break;
+		case 'n':
+			max_n = atol(optarg);
+			break;
+		case 'o':
+			csv = optarg;
+			break;
+		case 's':
+			summary = optarg;
+			break;
+		case 'h':
+			print_help(stdout, argv[0]);
+			return 0;
+		default:
+			print_help(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mux-bench: unexpected argument %s\n", argv[optind]);
+		print_help(stderr, argv[0]);
+		return 2;
+	}
+	if (!o.rounds)
+		o.rounds = o.quick ? 3 : 5;
+	if (!o.sample_ms)
+		o.sample_ms = o.quick ? 40 : 200;
+	o.herd_reps = o.quick ? 2 : 3;
+	if (only_wl) {
+		char *list = strdup(only_wl), *save = NULL, *tok;
+
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			for (wl = workloads; wl->name; wl++)
+				if (!strcmp(wl->name, tok))
+					break;
+			if (!wl->name)
+				die("no workload named %s (see --help)", tok);
+		}
+		free(list);
+	}
+	if (only_mux) {
+		char *list = strdup(only_mux), *save = NULL, *tok;
+
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			if (!mux_find(tok) && strcmp(tok, "syscall") &&
+			    strcmp(tok, "ioctl"))
+				die("no multiplexer named %s (see --help)", tok);
+		free(list);
+	}
+
+	raise_nofile();
+	if (report_open(&rep, csv))
+		return 1;
+	for (wl = workloads; wl->name; wl++)
+		for (k = 0; wl->muxes[k]; k++)
+			if (listed(only_wl, wl->name) &&
+			    listed(only_mux, wl->muxes[k]) &&
+			    mux_find(wl->muxes[k]) &&
+			    mux_find(wl->muxes[k])->trace)
+				want_trace = true;
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (want_trace) {
+		if (tfs_create(&tfs, TFS_NAME))
+			die("cannot create the tracefs instance %s", TFS_NAME);
+		tracing = true;
+	}
+	fprintf(stderr, "mux-bench: %d rounds of %d ms per sample%s; io_uring poll: %s\n",
+		o.rounds, o.sample_ms, o.quick ? " (quick)" : "",
+		mux_uring_multishot() ? "multishot" : "one-shot, re-armed");
+
+	for (wl = workloads; wl->name; wl++) {
+		const int *ns = o.quick ? wl->quick_ns : wl->ns;
+		int nn = o.quick ? 4 : 8;
+
+		if (!listed(only_wl, wl->name))
+			continue;
+		for (i = 0; i < nn && ns[i]; i++) {
+			struct wctx w = { .o = &o, .n = ns[i] };
+			const char *muxes[6];
+
+			if (max_n && ns[i] > max_n)
+				continue;
+			for (nmux = 0, k = 0; wl->muxes[k]; k++)
+				if (listed(only_mux, wl->muxes[k]) &&
+				    can_run(wl, wl->muxes[k], ns[i]))
+					muxes[nmux++] = wl->muxes[k];
+			if (!nmux)
+				continue;
+			if (wl->setup(&w))
+				return 1;
+			for (r = 0; r < o.rounds; r++) {
+				for (k = 0; k < nmux; k++) {
+					const char *mux = muxes[(k + r) % nmux];
+					struct sample s = { 0 };
+
+					fprintf(stderr, "mux-bench: %s N=%d round %d/%d %s\n",
+						wl->name, ns[i], r + 1, o.rounds, mux);
+					w.rnd = 0x9e3779b97f4a7c15ULL ^ r;
+					if (wl->run(&w, mux, &s))
+						die("%s N=%d %s failed", wl->name,
+						    ns[i], mux);
+					report_add(&rep, wl->name, ns[i], mux, r, &s);
+				}
+			}
+			wl->teardown(&w);
+		}
+	}
+	cleanup();
+	report_print(&rep, stdout);
+	if (summary && report_summary(&rep, summary))
+		return 1;
+	return report_close(&rep);
+}

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libiepoll-run.so - the LD_PRELOAD library of iepoll-run: puts a program's
+ * epoll calls on /dev/iepoll.
+ *
+ * It defines epoll_create, epoll_create1, epoll_ctl, epoll_wait,
+ * epoll_pwait and epoll_pwait2 (glibc 2.36 has no _chk or other aliases of
+ * them), and close.  Rules it keeps:
+ * - An instance is the /dev/iepoll fd itself (EPOLL_CLOEXEC is O_CLOEXEC),
+ *   so fork, exec, dup, close, poll and nesting behave as for an epoll fd.
+ * - ctl and wait issue the module's ioctl first.  Only when it fails with
+ *   EINVAL does one IEPOLL_IOC_VERSION tell whether the fd is an instance;
+ *   if it is not (a native epoll fd, or not epoll at all), the call goes to
+ *   libc's own function, which gives epoll's answer.  No per-fd state can
+ *   go stale across close, dup2 or exec.
+ * - errno is the libc function's: tools/lib/iepoll.c translates.
+ * - With IEPOLL_RUN_FALLBACK=1 every call goes to libc (iepoll-run
+ *   --fallback).
+ * - IEPOLL_RUN_LOG names a file to which one line is appended per instance
+ *   created ("create pid=P id=I comm=C") and per instance closed or left
+ *   open at exit ("stats pid=P id=I inserts=N ..." from IEPOLL_IOC_STATS);
+ *   IEPOLL_TRACE_MARKER names a tracefs trace_marker that gets the stats
+ *   lines too, each after a "snapshot" line written before the ioctl, so
+ *   that iepoll-trace sees them in order with the events.
+ *   Logging never changes errno or the result of a call.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "lib/iepoll.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Instances created here, for their stats line at close or exit. */
+#define TRACKED_FDS	65536
+
+static unsigned char tracked[TRACKED_FDS / 8];
+static bool fallback;
+static const char *log_path;
+static const char *marker_path;
+
+static int (*real_epoll_create1)(int flags);
+static int (*real_epoll_ctl)(int epfd, int op, int fd,
+			     struct epoll_event *event);
+static int (*real_epoll_wait)(int epfd, struct epoll_event *events,
+			      int maxevents, int timeout);
+static int (*real_epoll_pwait)(int epfd, struct epoll_event *events,
+			       int maxevents, int timeout,
+			       const sigset_t *sigmask);
+static int (*real_epoll_pwait2)(int epfd, struct epoll_event *events,
+				int maxevents, const struct timespec *timeout,
+				const sigset_t *sigmask);
+static int (*real_close)(int fd);
+
+#define RESOLVE(name) do {						\
+		if (!real_##name)					\
+			real_##name = dlsym(RTLD_NEXT, #name);		\
+	} while (0)
+
+static void resolve(void)
+{
+	RESOLVE(epoll_create1);
+	RESOLVE(epoll_ctl);
+	RESOLVE(epoll_wait);
+	RESOLVE(epoll_pwait);
+	RESOLVE(epoll_pwait2);
+	RESOLVE(close);
+}
+
+/*
+ * A copy: servers that set their process title (nginx, redis) write it
+ * over the environment strings, and nginx's workers clear the environment.
+ */
+static const char *env_copy(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strdup(v) : NULL;
+}
+
+__attribute__((constructor)) static void preload_init(void)
+{
+	const char *fb = getenv("IEPOLL_RUN_FALLBACK");
+
+	resolve();
+	fallback = fb && !strcmp(fb, "1");
+	log_path = env_copy("IEPOLL_RUN_LOG");
+	marker_path = env_copy("IEPOLL_TRACE_MARKER");
+}
+
+/* Append @line to @path in one write (O_APPEND: lines never interleave). */
+static void append(const char *path, const char *line)
+{
+	int fd, len = strlen(line);
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* Best effort: a short write loses a line, never the call. */
+	len = write(fd, line, len);
+	real_close(fd);
+}
+
+static void log_line(bool to_marker, const char *fmt, ...)
+{
+	char line[512];
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log_path)
+		append(log_path, line);
+	if (to_marker && marker_path)
+		append(marker_path, line);
+	errno = saved;
+}
+
+static bool is_tracked(int fd)
+{
+	return fd >= 0 && fd < TRACKED_FDS &&
+	       (__atomic_load_n(&tracked[fd / 8], __ATOMIC_RELAXED) &
+		(1u << (fd % 8)));
+}
+
+/* Threads may create and close instances at once: atomic bit updates. */
+static void set_tracked(int fd, bool on)
+{
+	unsigned char bit;
+
+	if (fd < 0 || fd >= TRACKED_FDS)
+		return;
+	bit = 1u << (fd % 8);
+	if (on)
+		__atomic_fetch_or(&tracked[fd / 8], bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&tracked[fd / 8], (unsigned char)~bit,
+				   __ATOMIC_RELAXED);
+}
+
+/* The stats of instance @fd, with its creator when the module has ABI 2. */
+static int get_stats(int fd, struct iepoll_stats_v2 *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!ioctl(fd, IEPOLL_IOC_STATS_V2, st))
+		return 0;
+	if (ioctl(fd, IEPOLL_IOC_STATS, &st->stats))
+		return -1;
+	st->pid = getpid();
+	snprintf(st->comm, sizeof(st->comm), "?");
+	return 0;
+}
+
+static void log_stats(int fd)
+{
+	struct iepoll_stats_v2 v;
+	struct iepoll_stats *s = &v.stats;
+
+	if (!log_path && !marker_path)
+		return;
+	/*
+	 * The trace gets a line before the ioctl too: a callback racing
+	 * with it lands between the two, and iepoll-trace compares each
+	 * counter with the events counted before and after.
+	 */
+	if (marker_path) {
+		char line[64];
+		int saved = errno;
+
+		snprintf(line, sizeof(line), "iepoll-run: snapshot fd=%d\n", fd);
+		append(marker_path, line);
+		errno = saved;
+	}
+	if (get_stats(fd, &v))
+		return;
+	log_line(true,
+		 "iepoll-run: stats pid=%d id=%u inserts=%llu modifies=%llu removes=%llu callbacks=%llu wakeups=%llu delivered=%llu overflows=%llu waits=%llu timeouts=%llu eintr=%llu max_ready=%llu items=%llu\n",
+		 (int)getpid(), s->id, (unsigned long long)s->inserts,
+		 (unsigned long long)s->modifies,
+		 (unsigned long long)s->removes,
+		 (unsigned long long)s->callbacks,
+		 (unsigned long long)s->wakeups,
+		 (unsigned long long)s->delivered,
+		 (unsigned long long)s->overflows,
+		 (unsigned long long)s->waits,
+		 (unsigned long long)s->timeouts,
+		 (unsigned long long)s->eintr,
+		 (unsigned long long)s->max_ready,
+		 (unsigned long long)s->items);
+}
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	int fd;
+
+	for (fd = 0; fd < TRACKED_FDS; fd++)
+		if (is_tracked(fd))
+			log_stats(fd);
+}
+
+static void log_create(int fd, bool native)
+{
+	struct iepoll_stats_v2 v;
+	char comm[IEPOLL_COMM_LEN] = "?";
+
+	if (!log_path)
+		return;
+	if (native) {
+		FILE *f = fopen("/proc/self/comm", "re");
+
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+		log_line(false, "iepoll-run: create pid=%d id=native fd=%d comm=%s\n",
+			 (int)getpid(), fd, comm);
+		return;
+	}
+	if (get_stats(fd, &v))
+		return;
+	log_line(false, "iepoll-run: create pid=%d id=%u fd=%d comm=%s\n",
+		 (int)getpid(), v.stats.id, fd, v.comm);
+}
+
+EXPORT int epoll_create1(int flags)
+{
+	int fd, saved;
+
+	resolve();
+	if (fallback) {
+		fd = real_epoll_create1(flags);
+		if (fd >= 0)
+			log_create(fd, true);
+		return fd;
+	}
+	fd = iepoll_create1(flags);
+	if (fd < 0) {
+		saved = errno;
+		/* iepoll-run opened it before CMD ran: the module went away. */
+		if (saved == ENOENT || saved == ENXIO || saved == ENODEV ||
+		    saved == EACCES)
+			dprintf(STDERR_FILENO,
+				"iepoll-run: epoll_create: cannot open %s: %s\n",
+				IEPOLL_DEVICE, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	set_tracked(fd, true);
+	log_create(fd, false);
+	return fd;
+}
+
+EXPORT int epoll_create(int size)
+{
+	if (size <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return epoll_create1(0);
+}
+
+/*
+ * epoll_wait(2) checks maxevents before the fd; the ioctl would look at the
+ * fd first (EBADF).
+ */
+static bool bad_maxevents(int maxevents)
+{
+	if (maxevents > 0 &&
+	    maxevents <= (int)(INT_MAX / sizeof(struct epoll_event)))
+		return false;
+	errno = EINVAL;
+	return true;
+}
+
+/*
+ * After a failed ioctl: is @epfd an instance (keep the ioctl's answer) or
+ * not (ask libc)?  Only EINVAL can mean "not an instance": the library
+ * turns the ioctl's ENOTTY into EINVAL.
+ */
+static bool not_an_instance(int epfd, int ret)
+{
+	int saved = errno;
+	bool no;
+
+	if (ret >= 0 || saved != EINVAL)
+		return false;
+	no = iepoll_abi_version(epfd) < 0;
+	errno = saved;
+	return no;
+}
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	int ret;
+
+	resolve();
+	if (fallback)
+		return real_epoll_ctl(epfd, op, fd, event);
+	ret = iepoll_ctl(epfd, op, fd, event);
+	if (not_an_instance(epfd, ret))
+		return real_epoll_ctl(epfd, op, fd, event);
+	return ret;
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
+		      int timeout)
+{
+	int ret;
+
+	resolve();
+	if (fallback)
+		return real_epoll_wait(epfd, events, maxevents, timeout);
+	if (bad_maxevents(maxevents))
+		return -1;
+	ret = iepoll_wait(epfd, events, maxevents, timeout);
+	if (not_an_instance(epfd, ret))
+		return real_epoll_wait(epfd, events, maxevents, timeout);
+	return ret;
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
+		       int timeout, const sigset_t *sigmask)
+{
+	int ret;
+
+	resolve();
+	if (fallback)
+		return real_epoll_pwait(epfd, events, maxevents, timeout,
+					sigmask);
+	if (bad_maxevents(maxevents))
+		return -1;
+	ret = iepoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	if (not_an_instance(epfd, ret))
+		return real_epoll_pwait(epfd, events, maxevents, timeout,
+					sigmask);
+	return ret;
+}
+
+EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+			const struct timespec *timeout,
+			const sigset_t *sigmask)
+{
+	int ret;
+
+	resolve();
+	if (fallback)
+		return real_epoll_pwait2(epfd, events, maxevents, timeout,
+					 sigmask);
+	if (bad_maxevents(maxevents))
+		return -1;
+	ret = iepoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+	if (not_an_instance(epfd, ret))
+		return real_epoll_pwait2(epfd, events, maxevents, timeout,
+					 sigmask);
+	return ret;
+}
+
+/* An instance's counters are logged before its last close here. */
+EXPORT int close(int fd)
+{
+	resolve();
+	if (is_tracked(fd)) {
+		log_stats(fd);
+		set_tracked(fd, false);
+	}
+	return real_close(fd);
+}
