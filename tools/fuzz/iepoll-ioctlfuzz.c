@@ -54,12 +54,12 @@
 #define fallthrough	__attribute__((__fallthrough__))
 
 enum call { C_RANDOM_CMD, C_CTL, C_WAIT, C_STATS, C_VERSION, C_READ,
-	    C_WRITE, C_MMAP, C_POKE, C_NCALLS };
+	    C_WRITE, C_MMAP, C_POKE, C_STATS_V2, C_NCALLS };
 
 static const char *const call_names[C_NCALLS] = {
 	"ioctl(random cmd)", "IEPOLL_IOC_CTL", "IEPOLL_IOC_WAIT",
 	"IEPOLL_IOC_STATS", "IEPOLL_IOC_VERSION", "read", "write", "mmap",
-	"target write/read",
+	"target write/read", "IEPOLL_IOC_STATS_V2",
 };
 
 /* errnos a call may end with; anything else is a finding */
@@ -73,6 +73,7 @@ static const int allowed[C_NCALLS][12] = {
 	[C_WRITE] = { EINVAL, EFAULT, EBADF, EAGAIN, EPIPE },
 	[C_MMAP] = { ENODEV, EBADF, EACCES, EINVAL },
 	[C_POKE] = { EBADF, EAGAIN, EINVAL, EFAULT, EPIPE },
+	[C_STATS_V2] = { EFAULT, EBADF, ENOTTY, EINVAL },
 };
 
 static struct {
@@ -152,8 +153,9 @@ static void record(enum call c, long ret, int err, unsigned long cmd)
 static unsigned long random_cmd(unsigned long long *r)
 {
 	static const unsigned long right[] = { IEPOLL_IOC_VERSION,
-		IEPOLL_IOC_CTL, IEPOLL_IOC_WAIT, IEPOLL_IOC_STATS };
-	unsigned long cmd = right[fuzz_rnd(r) % 4];
+		IEPOLL_IOC_CTL, IEPOLL_IOC_WAIT, IEPOLL_IOC_STATS,
+		IEPOLL_IOC_STATS_V2 };
+	unsigned long cmd = right[fuzz_rnd(r) % ARRAY_SIZE(right)];
 
 	switch (fuzz_rnd(r) % 4) {
 	case 0:		/* unknown number, our magic */
@@ -253,6 +255,9 @@ static long do_call(unsigned long long *r, enum call c, unsigned long *cmd)
 	case C_STATS:
 		return ioctl(fd, IEPOLL_IOC_STATS,
 			     (void *)(uintptr_t)any_ptr(r, buf));
+	case C_STATS_V2:
+		return ioctl(fd, IEPOLL_IOC_STATS_V2,
+			     (void *)(uintptr_t)any_ptr(r, buf));
 	case C_VERSION:
 		return ioctl(fd, IEPOLL_IOC_VERSION,
 			     (void *)(uintptr_t)any_ptr(r, buf));
@@ -298,6 +303,8 @@ static void *worker(void *arg)
 			c = C_WAIT;
 		else if (cmd == IEPOLL_IOC_STATS)
 			c = C_STATS;
+		else if (cmd == IEPOLL_IOC_STATS_V2)
+			c = C_STATS_V2;
 		else if (cmd == IEPOLL_IOC_VERSION)
 			c = C_VERSION;
 		record(c, ret, errno, cmd);
