@@ -41,11 +41,13 @@ static struct {
 	long programs;
 	int gen_flags;
 	bool shrink;
+	double shrink_seconds;
 	bool replay;
 	bool verbose;
 	int second;		/* the second world: WORLD_IEPOLL, or epoll */
 	int world;		/* both worlds' flags: WORLD_NO_CLOSE */
-} opt = { .f.duration = 60, .shrink = true, .second = WORLD_IEPOLL };
+} opt = { .f.duration = 60, .shrink = true, .shrink_seconds = 120,
+	    .second = WORLD_IEPOLL };
 
 static char tr_a[TR_SIZE], tr_b[TR_SIZE], tr_c[TR_SIZE], tr_d[TR_SIZE];
 
@@ -67,6 +69,7 @@ static const char help[] =
 "                     transcripts, shrink it if they differ\n"
 "      --no-close     skip every close, and dup2 or dup3 over an open fd\n"
 "      --no-shrink    report failures without shrinking them\n"
+"      --shrink-seconds S  stop shrinking a failure after S s (default 120)\n"
 "      --order        compare each wait's events in delivery order, not as\n"
 "                     a set (epoll does not promise an order)\n"
 "      --epoll-only   both worlds on epoll: checks the fuzzer's own\n"
@@ -161,11 +164,13 @@ static enum verdict judge(const struct op *ops, int n)
 /*
  * Cuts the program after the op of the first difference, then removes
  * chunks of ops, halving the chunk size, while the program still gives a
- * stable difference; then single ops again until nothing goes.
+ * stable difference; then single ops again until nothing goes, or until
+ * --shrink-seconds have passed (make check must end in bounded time).
  */
 static int shrink(struct op *ops, int n)
 {
 	static struct op trial[MAXOPS];
+	double deadline = fuzz_now() + opt.shrink_seconds;
 	int chunk, i, removed;
 	const char *la, *lb;
 	long idx;
@@ -181,6 +186,11 @@ static int shrink(struct op *ops, int n)
 	     chunk / 2) {
 		removed = 0;
 		for (i = 0; i + chunk <= n;) {
+			if (fuzz_now() > deadline) {
+				printf("difffuzz: stopped reducing after %.0f s\n",
+				       opt.shrink_seconds);
+				return n;
+			}
 			memcpy(trial, ops, i * sizeof(*ops));
 			memcpy(trial + i, ops + i + chunk,
 			       (n - i - chunk) * sizeof(*ops));
@@ -285,6 +295,7 @@ int main(int argc, char **argv)
 		{ "replay", required_argument, NULL, 'r' },
 		{ "no-close", no_argument, NULL, 'C' },
 		{ "no-shrink", no_argument, NULL, 'S' },
+		{ "shrink-seconds", required_argument, NULL, 'T' },
 		{ "epoll-only", no_argument, NULL, 'E' },
 		{ "order", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -321,6 +332,11 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			opt.shrink = false;
+			break;
+		case 'T':
+			opt.shrink_seconds = strtod(optarg, &end);
+			if (*end || opt.shrink_seconds < 0)
+				goto bad;
 			break;
 		case 'E':
 			opt.second = 0;
