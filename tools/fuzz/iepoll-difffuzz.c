@@ -43,6 +43,7 @@ static struct {
 	bool shrink;
 	double shrink_seconds;
 	bool replay;
+	bool emit;
 	bool verbose;
 	int second;		/* the second world: WORLD_IEPOLL, or epoll */
 	int world;		/* both worlds' flags: WORLD_NO_CLOSE */
@@ -67,6 +68,8 @@ static const char help[] =
 "  -s, --seed S       base seed (default: from the clock, printed)\n"
 "  -r, --replay SEED  run the one program of that seed, print both\n"
 "                     transcripts, shrink it if they differ\n"
+"      --emit         with --replay: print the program as a C reproducer\n"
+"                     instead of running it (a start for a selftest)\n"
 "      --no-close     skip every close, and dup2 or dup3 over an open fd\n"
 "      --no-shrink    report failures without shrinking them\n"
 "      --shrink-seconds S  stop shrinking a failure after S s (default 120)\n"
@@ -257,7 +260,16 @@ static int replay(unsigned long long seed)
 {
 	static struct op ops[MAXOPS];
 	int n = gen_prog(seed, ops, MAXOPS, opt.gen_flags);
-	enum verdict v = judge(ops, n);
+	enum verdict v;
+	char why[64];
+
+	if (opt.emit) {
+		snprintf(why, sizeof(why), "seed %#llx%s, %d ops, not shrunk",
+			 seed, opt.world & WORLD_NO_CLOSE ? " (--no-close)" : "", n);
+		emit_repro(stdout, ops, n, opt.world, why);
+		return 0;
+	}
+	v = judge(ops, n);
 
 	printf("# epoll:\n%s# iepoll:\n%s", tr_a, tr_b);
 	if (v == UNSTABLE) {
@@ -299,6 +311,7 @@ int main(int argc, char **argv)
 		{ "epoll-only", no_argument, NULL, 'E' },
 		{ "order", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "emit", no_argument, NULL, 'e' },
 		{ }
 	};
 	static struct op ops[MAXOPS];
@@ -344,6 +357,9 @@ int main(int argc, char **argv)
 		case 'O':
 			opt.world |= WORLD_ORDER;
 			break;
+		case 'e':
+			opt.emit = true;
+			break;
 		case 'v':
 			opt.verbose = true;
 			break;
@@ -357,7 +373,9 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto bad;
-	if (!fuzz_opt_ready(&opt.f, "iepoll-difffuzz", opt.second))
+	if (opt.emit && !opt.replay)
+		goto bad;
+	if (!fuzz_opt_ready(&opt.f, "iepoll-difffuzz", opt.second && !opt.emit))
 		return 1;
 	if (opt.replay)
 		return replay(opt.f.seed);
