@@ -15,6 +15,9 @@
 #   make bench [KERNEL="stock backports"] [QUICK=1]
 #                      select, poll, epoll, iepoll and io_uring side by side
 #                      in the VM: .build/bench/<kernel>/ (scripts/bench)
+#   make fuzz [DURATION=N] [KERNEL=debug]
+#                      the fuzzers (tools/fuzz) in the VM, N seconds each
+#                      (600), on the debug kernel by default (scripts/fuzz)
 #   make clean
 #
 # KDIR defaults to the running kernel's build directory, else to the newest
@@ -66,6 +69,10 @@ demo:
 bench:
 	scripts/bench $(if $(KERNEL),--kernel "$(KERNEL)") $(if $(QUICK),--quick)
 
+fuzz:
+	scripts/fuzz $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(KERNEL),--kernel $(KERNEL))
+
 clean:
 	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
 	rm -rf .build
@@ -77,5 +84,5 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
-.PHONY: module module-debug install dkms-install style lint check demo bench clean \
-	kdir
+.PHONY: module module-debug install dkms-install style lint check demo bench fuzz \
+	clean kdir

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iepoll-threadfuzz - do iepoll's invariants hold while threads race on one
+ * instance?
+ *
+ * Threaded runs have no single right transcript, so this checks invariants
+ * instead of comparing with epoll:
+ * - no lost readiness: K pipes that always hold data are watched
+ *   level-triggered; every wait that may sleep (room for all items) must
+ *   return all K, whatever the other threads do meanwhile;
+ * - no event for a closed file: a tag is never reused, and a wait that
+ *   starts after the close of a watched pipe returned must not deliver its
+ *   tag;
+ * - counts agree with IEPOLL_IOC_STATS at the end: items, inserts,
+ *   removes, delivered events and waits equal what the threads counted.
+ * Churner threads each own pipes (so each knows the exact state of its
+ * items) and ADD, MOD, DEL, write, drain and close them at random; waiter
+ * threads wait on the instance with a zero or 1 ms timeout.
+ *
+ * Exit status: 0 every invariant held, 1 one broke, 2 bad arguments.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/iepoll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define K_READY		4	/* always-ready level-triggered pipes */
+#define NCHURN		2
+#define NWAIT		2
+#define PIPES		8	/* per churner */
+#define MAXTAG		4194304
+#define READY_TAG(i)	((unsigned long long)MAXTAG + (i))
+
+struct pipe_slot {
+	int rd, wr;
+	bool watched;
+	unsigned int tag;
+};
+
+static struct {
+	struct fuzz_opt f;
+	bool native;	/* the same run on epoll(7), for comparison */
+	bool zero;	/* check level-triggered items in 0-timeout waits too */
+} opt = { .f.duration = 30 };
+
+static int ep;
+static atomic_bool stop;
+static atomic_uint next_tag = 1;
+static atomic_uint close_seq = 1;
+static atomic_uint dead_seq[MAXTAG];	/* close_seq when the tag's file closed */
+static atomic_long inserts, removes, delivered, waits, waits_ok, violations;
+
+static int ctl(int op, int fd, unsigned int events, unsigned long long data)
+{
+	struct iepoll_ctl c = { .op = op, .fd = fd, .events = events,
+				.data = data };
+	struct epoll_event e = { .events = events, .data.u64 = data };
+
+	if (opt.native)
+		return epoll_ctl(ep, op, fd, &e);
+	return ioctl(ep, IEPOLL_IOC_CTL, &c);
+}
+
+static void violation(const char *fmt, unsigned long long a,
+		      unsigned long long b)
+{
+	if (atomic_fetch_add(&violations, 1) < 20) {
+		printf("threadfuzz: VIOLATION: ");
+		printf(fmt, a, b);
+		printf("\n");
+		fflush(stdout);
+	}
+}
+
+static void fresh_pipe(struct pipe_slot *p)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_NONBLOCK)) {
+		perror("iepoll-threadfuzz: pipe2");
+		exit(1);
+	}
+	p->rd = fds[0];
+	p->wr = fds[1];
+	p->watched = false;
+}
+
+static void churn_one(struct pipe_slot *p, unsigned long long *r)
+{
+	static const unsigned int evs[] = { EPOLLIN, EPOLLIN | EPOLLET,
+		EPOLLIN | EPOLLONESHOT, EPOLLIN | EPOLLRDHUP, EPOLLOUT,
+		EPOLLIN | EPOLLOUT | EPOLLET };
+	unsigned int ev = evs[fuzz_rnd(r) % 6], tag;
+	char buf[64];
+
+	switch (fuzz_rnd(r) % 6) {
+	case 0:		/* ADD: EEXIST when watched */
+		tag = atomic_fetch_add(&next_tag, 1) % MAXTAG;
+		if (!ctl(EPOLL_CTL_ADD, p->rd, ev, tag)) {
+			if (p->watched)
+				violation("ADD of a watched fd succeeded (tag %llu)%llu",
+					  tag, 0);
+			p->tag = tag;
+			p->watched = true;
+			atomic_fetch_add(&inserts, 1);
+		} else if (!p->watched || errno != EEXIST) {
+			violation("ADD failed with errno %llu, watched %llu",
+				  errno, p->watched);
+		}
+		break;
+	case 1:		/* MOD: ENOENT when not watched */
+		if (ctl(EPOLL_CTL_MOD, p->rd, ev, p->tag) != (p->watched ? 0 : -1))
+			violation("MOD returned other than expected, watched %llu%llu",
+				  p->watched, 0);
+		break;
+	case 2:
+		if (ctl(EPOLL_CTL_DEL, p->rd, 0, 0) != (p->watched ? 0 : -1))
+			violation("DEL returned other than expected, watched %llu%llu",
+				  p->watched, 0);
+		if (p->watched)
+			atomic_fetch_add(&removes, 1);
+		p->watched = false;
+		break;
+	case 3:
+		if (write(p->wr, "x", 1) < 0 && errno != EAGAIN)
+			violation("pipe write failed: errno %llu%llu", errno, 0);
+		break;
+	case 4:
+		while (read(p->rd, buf, sizeof(buf)) > 0)
+			;
+		break;
+	default:	/* close: the item must go with the last close */
+		close(p->rd);
+		close(p->wr);
+		if (p->watched) {
+			atomic_store(&dead_seq[p->tag],
+				     atomic_fetch_add(&close_seq, 1) + 1);
+			atomic_fetch_add(&removes, 1);
+		}
+		fresh_pipe(p);
+	}
+}
+
+static void *churner(void *arg)
+{
+	unsigned long long r = opt.f.seed ^ (uintptr_t)arg;
+	struct pipe_slot *pipes = calloc(PIPES, sizeof(*pipes));
+	int i;
+
+	for (i = 0; i < PIPES; i++)
+		fresh_pipe(&pipes[i]);
+	while (!atomic_load(&stop))
+		churn_one(&pipes[fuzz_rnd(&r) % PIPES], &r);
+	return pipes;	/* the main thread counts what is still watched */
+}
+
+static void *waiter(void *arg)
+{
+	unsigned long long r = opt.f.seed ^ (uintptr_t)arg << 32;
+	struct epoll_event evs[64];
+	struct iepoll_wait w = { .events = (uintptr_t)evs, .maxevents = 64 };
+	unsigned int start, dead, seen;
+	unsigned long long tag;
+	int n, i;
+
+	while (!atomic_load(&stop)) {
+		w.timeout_ns = fuzz_rnd(&r) % 4 ? 0 : 1000000;
+		start = atomic_load(&close_seq);
+		if (opt.native)
+			n = epoll_wait(ep, evs, 64, w.timeout_ns / 1000000);
+		else
+			n = ioctl(ep, IEPOLL_IOC_WAIT, &w);
+		atomic_fetch_add(&waits, 1);
+		if (n < 0) {
+			violation("wait failed: errno %llu%llu", errno, 0);
+			continue;
+		}
+		atomic_fetch_add(&waits_ok, 1);
+		atomic_fetch_add(&delivered, n);
+		seen = 0;
+		for (i = 0; i < n; i++) {
+			tag = evs[i].data.u64;
+			if (tag >= READY_TAG(0) && tag < READY_TAG(K_READY)) {
+				seen |= 1u << (tag - READY_TAG(0));
+				continue;
+			}
+			dead = atomic_load(&dead_seq[tag % MAXTAG]);
+			if (dead && dead <= start)
+				violation("event for tag %llu, closed at seq %llu before the wait",
+					  tag, dead);
+		}
+		/*
+		 * A 0-timeout wait that meets another waiter's transfer can
+		 * see an empty ready list and return at once, in epoll as in
+		 * iepoll (ep_events_available() reads the lists without the
+		 * lock while ep_done_scan() puts level-triggered items back):
+		 * only a wait that may sleep is owed them, unless --zero.
+		 */
+		if (seen != (1u << K_READY) - 1 && (w.timeout_ns || opt.zero))
+			violation("level-triggered items lost: seen mask %#llx of %#llx",
+				  seen, (1u << K_READY) - 1);
+	}
+	return NULL;
+}
+
+static const char help[] =
+"Usage: iepoll-threadfuzz [OPTIONS]\n"
+"Race churner threads (ADD, MOD, DEL, write, drain, close of their own pipes)\n"
+"against waiter threads on one /dev/iepoll instance and check invariants: no\n"
+"lost level-triggered readiness, no event of a file closed before the wait\n"
+"began, and IEPOLL_IOC_STATS equal to what the threads counted.\n"
+"Needs the iepoll module (run it in the VM: scripts/vm -- ...).\n\n"
+"  -d, --duration S   run for S seconds (default 30)\n"
+"  -s, --seed S       seed of the threads' random streams (default: clock)\n"
+"      --epoll        run on native epoll instead (no stats check): does\n"
+"                     epoll itself keep the invariants?\n"
+"      --zero         owe level-triggered items to 0-timeout waits too\n"
+"      --json         one JSON object with the totals at the end\n"
+"  -h, --help         this text\n"
+"Exit: 0 every invariant held, 1 one broke, 2 bad arguments.\n";
+
+static int check_count(const char *name, unsigned long long got, long want)
+{
+	if ((long)got == want)
+		return 0;
+	printf("threadfuzz: VIOLATION: stats %s %llu, the threads counted %ld\n",
+	       name, got, want);
+	return 1;
+}
+
+static int check_stats(long watched)
+{
+	struct iepoll_stats s;
+	int bad = 0;
+
+	if (ioctl(ep, IEPOLL_IOC_STATS, &s)) {
+		perror("iepoll-threadfuzz: IEPOLL_IOC_STATS");
+		return 1;
+	}
+	bad |= check_count("items", s.items, watched);
+	bad |= check_count("inserts", s.inserts, atomic_load(&inserts));
+	bad |= check_count("removes", s.removes, atomic_load(&removes));
+	bad |= check_count("delivered", s.delivered, atomic_load(&delivered));
+	bad |= check_count("waits", s.waits, atomic_load(&waits));
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "epoll", no_argument, NULL, 'E' },
+		{ "zero", no_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	pthread_t churners[NCHURN], waiters[NWAIT];
+	struct pipe_slot ready[K_READY], *pipes;
+	long watched = K_READY;
+	double start;
+	int c, i, j, bad;
+
+	while ((c = getopt_long(argc, argv, "d:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+		case 's':
+		case 'j':
+			if (!fuzz_opt_parse(c, optarg, &opt.f))
+				goto bad;
+			break;
+		case 'E':
+			opt.native = true;
+			break;
+		case 'Z':
+			opt.zero = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	if (!fuzz_opt_ready(&opt.f, "iepoll-threadfuzz", !opt.native))
+		return 1;
+	ep = opt.native ? epoll_create1(0) : open("/dev/iepoll", O_RDWR);
+	if (ep < 0) {
+		fprintf(stderr, "iepoll-threadfuzz: /dev/iepoll: %m (%s)\n",
+			"is the module loaded? run it in the VM: scripts/vm -- CMD");
+		return 1;
+	}
+	for (i = 0; i < K_READY; i++) {
+		fresh_pipe(&ready[i]);
+		if (write(ready[i].wr, "r", 1) != 1 ||
+		    ctl(EPOLL_CTL_ADD, ready[i].rd, EPOLLIN, READY_TAG(i))) {
+			perror("iepoll-threadfuzz: always-ready pipe");
+			return 1;
+		}
+		atomic_fetch_add(&inserts, 1);
+	}
+	printf("threadfuzz: seed %#llx, %d churners, %d waiters, %.0f s\n",
+	       opt.f.seed, NCHURN, NWAIT, opt.f.duration);
+	fflush(stdout);
+
+	start = fuzz_now();
+	for (i = 0; i < NCHURN; i++)
+		pthread_create(&churners[i], NULL, churner, (void *)(uintptr_t)(i + 1));
+	for (i = 0; i < NWAIT; i++)
+		pthread_create(&waiters[i], NULL, waiter, (void *)(uintptr_t)(i + 1));
+	while (fuzz_now() - start < opt.f.duration)
+		usleep(100000);
+	atomic_store(&stop, true);
+	for (i = 0; i < NWAIT; i++)
+		pthread_join(waiters[i], NULL);
+	for (i = 0; i < NCHURN; i++) {
+		pthread_join(churners[i], (void **)&pipes);
+		for (j = 0; j < PIPES; j++)
+			watched += pipes[j].watched;
+		free(pipes);
+	}
+	bad = opt.native ? 0 : check_stats(watched);
+	start = fuzz_now() - start;
+	printf("threadfuzz: %.0f s, %ld waits (%.0f/s), %ld events, ",
+	       start, atomic_load(&waits), atomic_load(&waits) / start,
+	       atomic_load(&delivered));
+	printf("%ld inserts, %ld removes, %ld violations\n",
+	       atomic_load(&inserts), atomic_load(&removes),
+	       atomic_load(&violations));
+	if (opt.f.json)
+		printf("{\"tool\": \"threadfuzz\", \"seed\": %llu, %s %.1f, %s %ld, %s %ld}\n",
+		       opt.f.seed, "\"seconds\":", start, "\"waits\":", atomic_load(&waits),
+		       "\"violations\":", atomic_load(&violations) + bad);
+	if (bad || atomic_load(&violations)) {
+		printf("threadfuzz: FAILED\n");
+		return 1;
+	}
+	printf("threadfuzz: PASS\n");
+	return 0;
+bad:
+	fputs(help, stderr);
+	return 2;
+}
