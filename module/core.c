@@ -937,6 +937,7 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
 	 */
 	WRITE_ONCE(epi->event.events, event->events);
 	epi->event.data = event->data;
+	/* the new events before the poll: pairs with the callback's lock */
 	smp_mb();
 
 	/*

@@ -367,11 +367,11 @@ static int ep_wait(struct mux *m, struct mux_ev *ev, int max, int timeout_ms)
 
 /* ---- iepoll with IEPOLL_IOC_SUBMIT: MODs go with the next wait -------- */
 
-static void sub_failed(const struct iepoll_ctl *c __attribute__((unused)),
-		       int err, void *arg)
+static void sub_failed(const struct iepoll_ctl *c, int err, void *arg)
 {
 	struct ep_priv *p = arg;
 
+	(void)c;
 	if (!p->cl_err)
 		p->cl_err = err;
 }
