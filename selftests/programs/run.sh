@@ -56,6 +56,9 @@ WRK_SECONDS=${WRK_SECONDS:-3}
 REDIS_REQUESTS=${REDIS_REQUESTS:-1000}
 ASYNCIO_TESTS=${ASYNCIO_TESTS:-"test.test_asyncio.test_streams -k test_start -k test_open -k test_drain -k test_eof -k test_readline"}
 MIN_RATIO=${PROGRAMS_MIN_RATIO:-0}
+# Rounds of native and iepoll each, the best of each compared: two when the
+# ratio is judged, else one (make check: the numbers are printed only).
+ROUNDS=${PROGRAMS_ROUNDS:-$(if [ "$MIN_RATIO" = 0 ]; then echo 1; else echo 2; fi)}
 
 default_tests="nginx redis asyncio trace trace-signal no-module"
 if [ "${IEPOLL_KERNEL:-}" = debug ]; then
@@ -184,14 +187,14 @@ t_nginx() {
 	need wrk wrk || return
 	nginx_conf "$d"
 	# native and iepoll alternate; the best round of each is compared
-	for _ in 1 2; do
+	for _ in $(seq "$ROUNDS"); do
 		nginx_round native "$d/rps" || return 1
 		best_n=$(best "$best_n" "$(cat "$d/rps")")
 		nginx_round iepoll "$d/rps" || return 1
 		best_i=$(best "$best_i" "$(cat "$d/rps")")
 		used_iepoll "$d/log.iepoll" || return 1
 	done
-	ratio "nginx + wrk -t1 -c8 -d${WRK_SECONDS}s (best of 2 rounds)" \
+	ratio "nginx + wrk -t1 -c8 -d${WRK_SECONDS}s (best of $ROUNDS rounds)" \
 		"$best_n" "$best_i" requests/s
 }
 
@@ -240,7 +243,7 @@ t_redis() {
 	mkdir -p "$d"
 	chmod 777 "$d"
 	# native and iepoll alternate; the best round of each is compared
-	for _ in 1 2; do
+	for _ in $(seq "$ROUNDS"); do
 		redis_round native || return 1
 		best_n=$(best "$best_n" "$(redis_rps "$d/bench.native")")
 		redis_round iepoll || return 1
@@ -253,7 +256,7 @@ t_redis() {
 		fi
 		echo "same state after both runs: $(tr '\n' ' ' <"$d/state.native")"
 	done
-	ratio "redis-benchmark -c 8 -n $REDIS_REQUESTS -t set,get (SET + GET, best of 2 rounds)" \
+	ratio "redis-benchmark -c 8 -n $REDIS_REQUESTS -t set,get (SET + GET, best of $ROUNDS rounds)" \
 		"$best_n" "$best_i" requests/s
 }
 
@@ -290,7 +293,7 @@ t_asyncio() {
 		return 4
 	fi
 	mkdir -p "$d"
-	for _ in 1 2; do
+	for _ in $(seq "$ROUNDS"); do
 		asyncio_round native || return 1
 		best_n=$(best "$best_n" "$(cat "$d/rate.native")")
 		asyncio_round iepoll || return 1
@@ -302,7 +305,7 @@ t_asyncio() {
 			return 1
 		fi
 	done
-	ratio "python3 -m unittest $ASYNCIO_TESTS (best of 2 rounds)" \
+	ratio "python3 -m unittest $ASYNCIO_TESTS (best of $ROUNDS rounds)" \
 		"$best_n" "$best_i" tests/s
 }
 
