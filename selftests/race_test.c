@@ -9,8 +9,8 @@
  *   statistics that the overflow list was used;
  * - EPOLL_CTL_MOD re-arming EPOLLONESHOT items against their callbacks;
  * - EPOLL_CTL_DEL against waits on other threads;
- * - the last close of watched files against waits (closed-file reaping),
- *   and against the watch limit;
+ * - the last close of watched files against waits (the close removes the
+ *   items), and against the watch limit;
  * - nested instances closed while the outer one is waited on;
  * - POLLFREE: a signalfd hooked on a child's signal handlers, freed when
  *   the child is reaped while the parent waits or transfers;
@@ -656,10 +656,10 @@ static void tag_race(struct __test_metadata *_metadata,
  * The last close of watched files against waits.  A thread adds ready
  * eventfds and pipes and closes them without DEL, publishing the tag of
  * the last one closed; a wait that began after a file's close returned
- * must not report it (epoll forgets it on close; iepoll checks at
- * delivery).  The peer of each pipe keeps writing to the closed read ends
- * so that callbacks keep arriving on closed items.  At the end iepoll must
- * have reaped every item within its bound.
+ * must not report it (both forget it at its close).  The peer of each
+ * pipe keeps writing to the closed read ends so that callbacks would keep
+ * arriving on closed items.  At the end no item may be left, within a
+ * bound that a deferred fput may take.
  */
 #define CL_PIPES	8
 
@@ -824,7 +824,7 @@ TEST_F_TIMEOUT(race, nested_instances_closed_while_the_outer_one_waits, 60)
 		EXPECT_EQ(0, iepoll_wait_items(n.outer, 0, &st))
 			TH_LOG("%llu closed inner instances still watched",
 			       (unsigned long long)st.items);
-		/* The reaped inner instances are released by a later fput. */
+		/* Inner instances are released by their (deferred) last fput. */
 		end = now_ns() + REAP_BOUND_NS;
 		do {
 			after = debugfs_instances();

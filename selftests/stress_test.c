@@ -169,8 +169,8 @@ FIXTURE_TEARDOWN(stress)
 
 /*
  * The statistics and the item count of fdinfo, read at one moment. The
- * reaper drops the items of replaced files (dup2 closed their last
- * descriptor) whenever it runs, also after the workers stopped: a pair is
+ * close of a replaced file (dup2 closed its last descriptor) removes its
+ * items, possibly in a deferred fput after the workers stopped: a pair is
  * kept only when the statistics did not change across the fdinfo read.
  * Returns 0, or -1 if they never settled within about a second.
  */
