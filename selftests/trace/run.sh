@@ -114,7 +114,7 @@ t_perf_stat() {
 	for e in $events; do
 		list="$list${list:+,}iepoll:iepoll_$e"
 	done
-	# -a: system wide, as the README recipe counts.
+	# -a: system wide, whichever task fires an event.
 	perf stat -a -x, -e "$list" -o "$tmp/stat" "$check" scenario \
 		>"$tmp/stat-out" 2>&1 || { cat "$tmp/stat-out"; return 1; }
 	echo "perf stat -a -x, -e iepoll:... -- trace_check scenario:"
