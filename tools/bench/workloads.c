@@ -348,11 +348,22 @@ static int run_all(struct wctx *w, const char *name, struct sample *s)
 
 /* ---- ONESHOT re-arm ping-pong ------------------------------------------ */
 
+/* Re-arm item @i, EPOLLONESHOT; 0, or -1 after saying why. */
+static int rearm(struct wctx *w, struct mux *m, int i)
+{
+	int err = m->ops->mod(m, w->r[i], EPOLLIN | EPOLLONESHOT, i);
+
+	if (err)
+		fprintf(stderr, "mux-bench: %s: re-arm fd %d: %s\n",
+			m->ops->name, w->r[i], strerror(-err));
+	return err ? -1 : 0;
+}
+
 static int op_rearm(struct wctx *w, struct mux *m)
 {
 	struct mux_ev ev[REARM_BATCH];
 	char msg[MSG];
-	int n, k, err;
+	int n, k;
 
 	n = wait_or_say(m, ev, REARM_BATCH);
 	for (k = 0; k < n; k++) {
@@ -363,12 +374,8 @@ static int op_rearm(struct wctx *w, struct mux *m)
 		    read(w->w[i], msg, MSG) != MSG ||
 		    write(w->w[i], msg, MSG) != MSG)
 			die("ping-pong on pair %d: %s", i, strerror(errno));
-		err = m->ops->mod(m, w->r[i], EPOLLIN | EPOLLONESHOT, i);
-		if (err) {
-			fprintf(stderr, "mux-bench: %s: re-arm fd %d: %s\n",
-				m->ops->name, w->r[i], strerror(-err));
+		if (rearm(w, m, i))
 			return -1;
-		}
 	}
 	return n;
 }
@@ -383,18 +390,14 @@ static int run_rearm(struct wctx *w, const char *name, struct sample *s)
 static int op_rearm_ready(struct wctx *w, struct mux *m)
 {
 	struct mux_ev ev[REARM_BATCH];
-	int n, k, err;
+	int n, k;
 
 	n = wait_or_say(m, ev, REARM_BATCH);
 	for (k = 0; k < n; k++) {
 		int i = ev[k].data;
 
-		err = m->ops->mod(m, w->r[i], EPOLLIN | EPOLLONESHOT, i);
-		if (err) {
-			fprintf(stderr, "mux-bench: %s: re-arm fd %d: %s\n",
-				m->ops->name, w->r[i], strerror(-err));
+		if (rearm(w, m, i))
 			return -1;
-		}
 	}
 	return n;
 }
