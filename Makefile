@@ -73,6 +73,10 @@ fuzz:
 	scripts/fuzz $(if $(DURATION),--duration $(DURATION)) \
 		$(if $(KERNEL),--kernel $(KERNEL))
 
+soak:
+	scripts/fuzz --soak $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(KERNEL),--kernel $(KERNEL))
+
 clean:
 	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
 	rm -rf .build
@@ -84,5 +88,5 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
-.PHONY: module module-debug install dkms-install style lint check demo bench fuzz \
+.PHONY: module module-debug install dkms-install style lint check demo bench fuzz soak \
 	clean kdir
