@@ -50,6 +50,8 @@
 #define WBUF_SIZE	(1024 * 1024)
 
 static int world_flags;
+/* seconds a world may run before SIGALRM ends it (a hang, or a load) */
+unsigned int world_alarm = 30;
 static int s[NSLOT];
 static char *tr;		/* the shared transcript */
 static size_t tr_len, tr_size;
@@ -611,7 +613,7 @@ static void world_child(const struct op *ops, int n)
 	int i, st;
 
 	syscall(SYS_close_range, 3, ~0U, 0);
-	alarm(30);
+	alarm(world_alarm);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGUSR2);
@@ -632,7 +634,7 @@ static void world_child(const struct op *ops, int n)
 		tr_printf("%d fork()", i);
 		pid = fork();
 		if (pid == 0) {
-			alarm(30);
+			alarm(world_alarm);
 			run_record(&ops[i + 1], i + 1, "child: ");
 			_exit(0);
 		}

@@ -73,6 +73,8 @@ static const char help[] =
 "      --no-close     skip every close, and dup2 or dup3 over an open fd\n"
 "      --no-shrink    report failures without shrinking them\n"
 "      --shrink-seconds S  stop shrinking a failure after S s (default 120)\n"
+"      --world-timeout S   end a world still running after S s with SIGALRM\n"
+"                     (default 30; a loaded soak needs more)\n"
 "      --order        compare each wait's events in delivery order, not as\n"
 "                     a set (epoll does not promise an order)\n"
 "      --epoll-only   both worlds on epoll: checks the fuzzer's own\n"
@@ -308,6 +310,7 @@ int main(int argc, char **argv)
 		{ "no-close", no_argument, NULL, 'C' },
 		{ "no-shrink", no_argument, NULL, 'S' },
 		{ "shrink-seconds", required_argument, NULL, 'T' },
+		{ "world-timeout", required_argument, NULL, 'W' },
 		{ "epoll-only", no_argument, NULL, 'E' },
 		{ "order", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -350,6 +353,12 @@ int main(int argc, char **argv)
 			opt.shrink_seconds = strtod(optarg, &end);
 			if (*end || opt.shrink_seconds < 0)
 				goto bad;
+			break;
+		case 'W':
+			i = strtol(optarg, &end, 0);
+			if (*end || i < 1 || i > 86400)
+				goto bad;
+			world_alarm = i;
 			break;
 		case 'E':
 			opt.second = 0;

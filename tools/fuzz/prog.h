@@ -69,6 +69,9 @@ struct op {
 #define WORLD_NO_CLOSE	2	/* skip close, dup2/dup3 over an open fd */
 #define WORLD_ORDER	4	/* keep a wait's events in delivery order */
 
+/* A world still running after this many seconds is ended by SIGALRM. */
+extern unsigned int world_alarm;
+
 /*
  * Runs @ops in a forked child and writes its transcript, one line per op
  * and a last "exit" line, to @out (NUL-terminated, truncated to @size).
