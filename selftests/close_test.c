@@ -236,7 +236,7 @@ TEST_F(close, an_instance_sent_over_the_socket_it_watches_is_collected)
 /*
  * A ptmx master is opened with FMODE_NONOTIFY: the kernel sends no close
  * event for it, so iepoll keeps a reference and its sweep removes the item
- * (the fallback, README).  As with epoll, the closed master is never
+ * (the fallback, docs/differences.md).  As with epoll, the closed master is never
  * reported; iepoll counts it as a fallback file and sweeps it within the
  * bound.
  */

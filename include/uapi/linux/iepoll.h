@@ -104,7 +104,7 @@ struct iepoll_stats {
  * @comm:     that process's command name at creation, NUL-terminated
  * @closes:   items removed because their file was closed (at its last
  *            close, or by the sweep of files that send no close event)
- * @fallback: items added on files that send no close event (see README)
+ * @fallback: items added on files that send no close event (docs/differences.md)
  * @submits:  IEPOLL_IOC_SUBMIT calls that applied their changes
  * @changes:  changes those calls applied
  */
