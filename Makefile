@@ -73,6 +73,9 @@ fuzz:
 	scripts/fuzz $(if $(DURATION),--duration $(DURATION)) \
 		$(if $(KERNEL),--kernel $(KERNEL))
 
+coverage:
+	scripts/coverage
+
 soak:
 	scripts/fuzz --soak $(if $(DURATION),--duration $(DURATION)) \
 		$(if $(KERNEL),--kernel $(KERNEL))
@@ -88,5 +91,5 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
-.PHONY: module module-debug install dkms-install style lint check demo bench fuzz soak \
+.PHONY: module module-debug install dkms-install style lint check demo bench fuzz soak coverage \
 	clean kdir

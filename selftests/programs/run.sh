@@ -61,7 +61,7 @@ MIN_RATIO=${PROGRAMS_MIN_RATIO:-0}
 ROUNDS=${PROGRAMS_ROUNDS:-$(if [ "$MIN_RATIO" = 0 ]; then echo 1; else echo 2; fi)}
 
 default_tests="nginx redis asyncio trace trace-signal no-module"
-if [ "${IEPOLL_KERNEL:-}" = debug ]; then
+if [ "${IEPOLL_KERNEL:-}" = debug ] || [ "${IEPOLL_KERNEL:-}" = gcov ]; then
 	# KASAN and lockdep slow every program down many times over: one
 	# server, a bounded load, and the tool's own paths
 	default_tests="redis trace-signal no-module"
