@@ -244,9 +244,23 @@ static int mux_ioctl(int epfd, unsigned long cmd, void *arg)
 	return ret;
 }
 
+/*
+ * Every other change and every other wait of the iepoll world goes through
+ * IEPOLL_IOC_SUBMIT (one change and no wait, or no change and the wait),
+ * which must give exactly what IEPOLL_IOC_CTL and IEPOLL_IOC_WAIT give.
+ * The turn is counted per process, so both runs of a program take the
+ * same path.  A wait with maxevents <= 0 always goes through
+ * IEPOLL_IOC_WAIT: SUBMIT takes maxevents 0 as "no wait".
+ */
+static unsigned int submit_turn;
+
 static int mux_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct iepoll_ctl ctl = { .op = op, .fd = fd };
+	struct iepoll_submit sub = {
+		.changes = (uintptr_t)&ctl,
+		.nchanges = 1,
+	};
 
 	/* both copy the event in before looking at epfd */
 	if (!ev && op != EPOLL_CTL_DEL) {
@@ -261,6 +275,8 @@ static int mux_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		ctl.events = ev->events;
 		ctl.data = ev->data.u64;
 	}
+	if (submit_turn++ & 1)
+		return mux_ioctl(epfd, IEPOLL_IOC_SUBMIT, &sub);
 	return mux_ioctl(epfd, IEPOLL_IOC_CTL, &ctl);
 }
 
@@ -281,6 +297,11 @@ static int mux_wait(int epfd, void *events, int maxevents, long long ns,
 	if (!(world_flags & WORLD_IEPOLL))
 		return syscall(__NR_epoll_pwait2, epfd, events, maxevents, &ts,
 			       mask, sigsetsize);
+	if (maxevents > 0 && (submit_turn++ & 1)) {
+		struct iepoll_submit sub = { .wait = w };
+
+		return mux_ioctl(epfd, IEPOLL_IOC_SUBMIT, &sub);
+	}
 	return mux_ioctl(epfd, IEPOLL_IOC_WAIT, &w);
 }
 
