@@ -544,17 +544,24 @@ static void *select_fn(void *arg)
 	return NULL;
 }
 
-TEST_F(wakeup, an_event_wakes_select_and_native_epoll_sleeping_on_an_instance)
+/*
+ * select(2) and a native epoll sleep on an instance watching an eventfd.
+ * With @by_mod the eventfd is readable from the start but watched for
+ * EPOLLPRI only, and an EPOLL_CTL_MOD to EPOLLIN makes the item ready
+ * (eventpoll's ep_modify() wakes the instance's pollers itself); else an
+ * edge-triggered item becomes ready through a write.
+ */
+static void wake_sleepers_on_instance(struct __test_metadata *_metadata,
+				      const struct mux_ops *ops, bool by_mod)
 {
-	const struct mux_ops *ops = variant->ops;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct blocked_select b[2] = {
 		{ .native = -1 }, { .native = epoll_create1(0) },
 	};
-	int ep = MUX_CREATE(ops), efd = eventfd(0, EFD_NONBLOCK), i;
+	int ep = MUX_CREATE(ops), efd = eventfd(by_mod, EFD_NONBLOCK), i;
 
 	ASSERT_LE(0, efd);
-	MUX_ADD(ops, ep, efd, EPOLLIN | EPOLLET, 0);
+	MUX_ADD(ops, ep, efd, by_mod ? EPOLLPRI : EPOLLIN | EPOLLET, 0);
 	ASSERT_EQ(0, epoll_ctl(b[1].native, EPOLL_CTL_ADD, ep, &ev));
 	for (i = 0; i < 2; i++) {
 		b[i].fd = ep;
@@ -565,7 +572,13 @@ TEST_F(wakeup, an_event_wakes_select_and_native_epoll_sleeping_on_an_instance)
 			usleep(1000);
 		ASSERT_EQ(0, task_wait_sleeping(b[i].tid, 5000));
 	}
-	ASSERT_EQ(0, eventfd_write(efd, 1));
+	if (by_mod) {
+		ev.events = EPOLLIN;
+		ev.data.u64 = 0;
+		ASSERT_EQ(0, ops->ctl(ep, EPOLL_CTL_MOD, efd, &ev));
+	} else {
+		ASSERT_EQ(0, eventfd_write(efd, 1));
+	}
 	for (i = 0; i < 2; i++) {
 		pthread_join(b[i].thread, NULL);
 		EXPECT_EQ(1, b[i].ret) TH_LOG("%s: returned %d",
@@ -574,6 +587,16 @@ TEST_F(wakeup, an_event_wakes_select_and_native_epoll_sleeping_on_an_instance)
 	close(b[1].native);
 	close(efd);
 	close(ep);
+}
+
+TEST_F(wakeup, an_event_wakes_select_and_native_epoll_sleeping_on_an_instance)
+{
+	wake_sleepers_on_instance(_metadata, variant->ops, false);
+}
+
+TEST_F(wakeup, a_mod_that_makes_an_item_ready_wakes_select_and_native_epoll)
+{
+	wake_sleepers_on_instance(_metadata, variant->ops, true);
 }
 
 /*
