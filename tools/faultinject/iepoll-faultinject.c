@@ -543,6 +543,38 @@ static void smoke_round(void)
 	close(child);
 }
 
+/*
+ * Files that an instance watched, kept open after the instance is gone:
+ * the module keeps a record (and an fsnotify mark) for each until its
+ * close, so an unload must tear those down itself (iepoll_files_exit()),
+ * and their close after the unload must reach nothing of the module.
+ * @kept gets a pipe and a unix socket pair.
+ */
+static void keep_watched_files(int kept[4])
+{
+	int ep = open(DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (ep < 0)
+		die("open " DEVICE);
+	if (pipe2(kept, O_CLOEXEC) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, kept + 2))
+		die("pipe or socketpair");
+	if (ctl(ep, EPOLL_CTL_ADD, kept[0], EPOLLIN, 1) ||
+	    ctl(ep, EPOLL_CTL_ADD, kept[1], EPOLLOUT, 2) ||
+	    ctl(ep, EPOLL_CTL_ADD, kept[2], EPOLLIN | EPOLLET, 3) ||
+	    ctl(ep, EPOLL_CTL_ADD, kept[3], EPOLLOUT, 4))
+		die("ADD of a kept file");
+	close(ep);
+}
+
+static void close_kept_files(int kept[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		close(kept[i]);
+}
+
 /* Unload iepoll; a reference still held after 2 s is a failure. */
 static int unload(unsigned int round)
 {
@@ -563,19 +595,21 @@ static int unload(unsigned int round)
 
 /*
  * Unload and load the module @cycles times, with instances used and
- * closed in between; in one process, as fork and exec cost seconds on the
- * debug kernel under TCG.  The module is left loaded.
+ * closed in between, and files they watched still open across each
+ * unload (closed after the next load); in one process, as fork and exec
+ * cost seconds on the debug kernel under TCG.  The module is left loaded.
  */
 static int module_cycles(unsigned int cycles, const char *ko)
 {
+	int fd, kept[4] = { -1, -1, -1, -1 };
 	unsigned int i;
-	int fd;
 
 	printf("TAP version 13\n1..1\n");
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("open %s", ko);
 	for (i = 1; i <= cycles; i++) {
+		keep_watched_files(kept);
 		if (unload(i))
 			break;
 		if (syscall(SYS_finit_module, fd, "", 0)) {
@@ -583,6 +617,7 @@ static int module_cycles(unsigned int cycles, const char *ko)
 			       strerror(errno));
 			break;
 		}
+		close_kept_files(kept);
 		smoke_round();
 		smoke_round();
 	}
