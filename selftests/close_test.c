@@ -200,7 +200,7 @@ TEST_F(close, a_closed_socket_leaves_proc_net_unix_when_close_returns)
 TEST_F(close, an_instance_sent_over_the_socket_it_watches_is_collected)
 {
 	const struct mux_ops *ops = variant->ops;
-	long before = debugfs_instances(), after = before;
+	long before = iepoll_debugfs_instances(), after = before;
 	unsigned long ino0, ino1;
 	long long end;
 	int sv[2], ep, fds[2];
@@ -226,7 +226,7 @@ TEST_F(close, an_instance_sent_over_the_socket_it_watches_is_collected)
 		TH_LOG("the cycle was not collected within %lld ms: sockets %lu %lu still listed",
 		       GC_BOUND_NS / MS, ino0, ino1);
 	if (!ops->native && before >= 0) {
-		after = debugfs_instances();
+		after = iepoll_debugfs_instances();
 		EXPECT_EQ(before, after)
 			TH_LOG("instances: %ld before, %ld after the collection",
 			       before, after);
@@ -566,7 +566,7 @@ TEST_F(close, both_ends_of_a_watched_pipe_closed_at_once_leave_nothing)
 TEST_F(close, closing_the_instance_and_its_file_at_once_frees_both)
 {
 	const struct mux_ops *ops = variant->ops;
-	long before = debugfs_instances(), after;
+	long before = iepoll_debugfs_instances(), after;
 	long long end = now_ns() + RACE_NS;
 	struct duel d = { .ops = ops };
 	int rounds = 0, late = 0, sv[2];
@@ -587,7 +587,7 @@ TEST_F(close, closing_the_instance_and_its_file_at_once_frees_both)
 		TH_LOG("%d times the peer saw no hang-up right after both closes",
 		       late);
 	if (!ops->native && before >= 0) {
-		after = debugfs_instances();
+		after = iepoll_debugfs_instances();
 		EXPECT_EQ(before, after)
 			TH_LOG("instances: %ld before, %ld after", before, after);
 	}

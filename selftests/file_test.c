@@ -442,24 +442,24 @@ TEST_F(instance, the_stats_count_what_was_done)
 		close(efd[i]);
 }
 
-/* What DEBUGFS_STATS counted along the test. */
+/* What IEPOLL_DEBUGFS_STATS counted along the test. */
 #define INSTANCES_FMT "instances: %ld before, %ld with one more, %ld after closing it, %ld after closing its watcher"
 
 TEST_F(instance, closing_an_instance_frees_it)
 {
-	long before = debugfs_instances(), during, after;
+	long before = iepoll_debugfs_instances(), during, after;
 	int ep2, efd = eventfd(0, 0);
 
 	if (before < 0)
-		SKIP(return, "%s: %s (debugfs not mounted?)", DEBUGFS_STATS,
+		SKIP(return, "%s: %s (debugfs not mounted?)", IEPOLL_DEBUGFS_STATS,
 		     strerror(errno));
 	ep2 = MUX_CREATE(&mux_iepoll);
 	MUX_ADD(&mux_iepoll, ep2, efd, EPOLLIN, 0);
 	MUX_ADD(&mux_iepoll, self->ep, ep2, EPOLLIN, 0);
-	during = debugfs_instances();
+	during = iepoll_debugfs_instances();
 	close(ep2);
 	close(efd);
-	after = debugfs_instances();
+	after = iepoll_debugfs_instances();
 	EXPECT_EQ(before + 1, during);
 	/* ep2's close removed self->ep's item on it, then freed ep2. */
 	EXPECT_EQ(before, after);
@@ -467,9 +467,9 @@ TEST_F(instance, closing_an_instance_frees_it)
 	EXPECT_EQ(0, self->st.items);
 	close(self->ep);
 	self->ep = MUX_CREATE(&mux_iepoll);
-	EXPECT_EQ(before, debugfs_instances())
+	EXPECT_EQ(before, iepoll_debugfs_instances())
 		TH_LOG(INSTANCES_FMT,
-		       before, during, after, debugfs_instances());
+		       before, during, after, iepoll_debugfs_instances());
 }
 
 TEST_F(instance, the_module_cannot_be_unloaded_while_an_instance_is_open)

@@ -180,21 +180,6 @@ int write_long(const char *path, long val)
 	return ret;
 }
 
-long debugfs_instances(void)
-{
-	char line[128];
-	long n = -1;
-	FILE *f = fopen(DEBUGFS_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "instances %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
 int fdinfo_items(pid_t pid, int fd, struct fdinfo_item *items, int max)
 {
 	struct fdinfo_item it;

@@ -86,11 +86,6 @@ int drop_capability(int cap);
 int read_long(const char *path, long *val);
 int write_long(const char *path, long val);
 
-#define DEBUGFS_STATS	"/sys/kernel/debug/iepoll/stats"
-
-/* The "instances" line of DEBUGFS_STATS; -1 if unreadable or absent. */
-long debugfs_instances(void);
-
 struct fdinfo_item {
 	int tfd;
 	unsigned int events;

@@ -809,7 +809,7 @@ TEST_F_TIMEOUT(race, nested_instances_closed_while_the_outer_one_waits, 60)
 
 	n.outer = MUX_CREATE(ops);
 	if (!ops->native)
-		before = debugfs_instances();
+		before = iepoll_debugfs_instances();
 	for (i = 0; i < NEST_EFDS; i++) {
 		n.efd[i] = eventfd(0, EFD_NONBLOCK);
 		ASSERT_LE(0, n.efd[i]);
@@ -827,14 +827,14 @@ TEST_F_TIMEOUT(race, nested_instances_closed_while_the_outer_one_waits, 60)
 		/* Inner instances are released by their (deferred) last fput. */
 		end = now_ns() + REAP_BOUND_NS;
 		do {
-			after = debugfs_instances();
+			after = iepoll_debugfs_instances();
 			if (after <= before)
 				break;
 			usleep(10000);
 		} while (before >= 0 && now_ns() < end);
 		if (before < 0)
 			TH_LOG("no %s: the count of instances is not checked",
-			       DEBUGFS_STATS);
+			       IEPOLL_DEBUGFS_STATS);
 		EXPECT_GE(before, after)
 			TH_LOG("instances: %ld before, %ld after every inner one was closed",
 			       before, after);

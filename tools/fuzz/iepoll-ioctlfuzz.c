@@ -45,11 +45,11 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "../lib/iepoll.h"
 
 #define NFDS		16
 #define MAXTHREADS	16
 #define KERNEL_PTR	0xffffffff81000000ULL
-#define STATS_PATH	"/sys/kernel/debug/iepoll/stats"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define fallthrough	__attribute__((__fallthrough__))
 
@@ -89,21 +89,6 @@ static atomic_bool stop;
 static atomic_long calls, findings;
 static atomic_long outcomes[C_NCALLS][160];	/* [call][errno], 0 = success */
 static pthread_t workers[MAXTHREADS];
-
-static long debugfs_instances(void)
-{
-	char line[128];
-	long n = -1;
-	FILE *f = fopen(STATS_PATH, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "instances %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
 
 /* A pointer of one of the kinds the issue lists; @buf is valid. */
 static unsigned long long any_ptr(unsigned long long *r, void *buf)
@@ -458,7 +443,7 @@ int main(int argc, char **argv)
 		perror("iepoll-ioctlfuzz: mmap");
 		return 1;
 	}
-	before = debugfs_instances();
+	before = iepoll_debugfs_instances();
 	for (i = 0; i < NFDS; i++) {
 		fds[i] = open_kind(i < 8 ? 0 : i % 4);
 		if (fds[i] < 0) {
@@ -505,7 +490,7 @@ int main(int argc, char **argv)
 		close(fds[i]);
 	/* instances go at their last fput(): a worker's may still be queued */
 	usleep(200000);
-	after = debugfs_instances();
+	after = iepoll_debugfs_instances();
 
 	printf("ioctlfuzz: outcomes (call: result count)\n");
 	for (c = 0; c < C_NCALLS; c++)

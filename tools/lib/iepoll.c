@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -229,4 +230,19 @@ int iepoll_get_stats(int epfd, struct iepoll_stats *stats)
 int iepoll_get_stats_v2(int epfd, struct iepoll_stats_v2 *stats)
 {
 	return iepoll_ioctl(epfd, IEPOLL_IOC_STATS_V2, stats);
+}
+
+long iepoll_debugfs_instances(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen(IEPOLL_DEBUGFS_STATS, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "instances %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
 }

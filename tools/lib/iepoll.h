@@ -16,6 +16,8 @@
 #include <linux/iepoll.h>
 
 #define IEPOLL_DEVICE	"/dev/iepoll"
+/* The module's totals (root, debugfs mounted): "instances N" and more. */
+#define IEPOLL_DEBUGFS_STATS	"/sys/kernel/debug/iepoll/stats"
 
 /* The kernel's sigset_t: one bit per signal, _NSIG - 1 = 64 signals. */
 #define IEPOLL_SIGSETSIZE	8
@@ -33,6 +35,9 @@ int iepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 int iepoll_abi_version(int epfd);
 int iepoll_get_stats(int epfd, struct iepoll_stats *stats);
 int iepoll_get_stats_v2(int epfd, struct iepoll_stats_v2 *stats);
+
+/* The "instances" line of IEPOLL_DEBUGFS_STATS; -1 if unreadable or absent. */
+long iepoll_debugfs_instances(void);
 
 /*
  * IEPOLL_IOC_SUBMIT: apply @nchanges changes in order, then wait as
