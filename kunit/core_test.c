@@ -845,22 +845,85 @@ static void close_event_finds_the_closing_file_among_many(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KT_STAT(ep, items), 1ULL);
 }
 
-static void del_keeps_the_record_until_the_close(struct kunit *test)
+static struct iepoll_file *kt_lookup(struct file *key)
+{
+	struct iepoll_file *rec;
+
+	rcu_read_lock();
+	rec = iepoll_file_lookup_rcu(key);
+	rcu_read_unlock();
+	return rec;
+}
+
+/*
+ * A watch that ended leaves nothing behind: the record, and its use of the
+ * inode's mark, go with the last item; a new ADD makes a new record.
+ */
+static void del_of_the_last_item_drops_the_record(struct kunit *test)
 {
 	struct iepoll *ep = kt_instance(test, NULL);
 	struct kt_target *t = kt_target(test, 0);
+
+	KUNIT_ASSERT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
+	KUNIT_ASSERT_NOT_NULL(test, kt_lookup(t->file));
+	KUNIT_ASSERT_EQ(test, kt_ctl(ep, EPOLL_CTL_DEL, t->file, KT_FD, 0, 0),
+			0);
+	KUNIT_EXPECT_NULL(test, kt_lookup(t->file));
+	KUNIT_EXPECT_NULL(test, iepoll_file_for_close(&t->file->f_path,
+						      FSNOTIFY_EVENT_PATH));
+	KUNIT_EXPECT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
+	KUNIT_EXPECT_NOT_NULL(test, kt_find(ep, t->file, KT_FD));
+	KUNIT_EXPECT_NOT_NULL(test, kt_lookup(t->file));
+}
+
+/*
+ * A record still referenced across its file's close (as a nesting check
+ * holds one) keeps its memory, never its key: the address, which a new
+ * file may get at once, finds nothing.
+ */
+static void a_closed_record_is_never_returned_by_lookup(struct kunit *test)
+{
+	struct iepoll *ep = kt_instance(test, NULL);
+	struct kt_target *t = kt_target(test, 0);
+	struct file *key = t->file;
 	struct iepoll_file *rec;
 
 	KUNIT_ASSERT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
-	KUNIT_ASSERT_EQ(test, kt_ctl(ep, EPOLL_CTL_DEL, t->file, KT_FD, 0, 0),
-			0);
-	rec = iepoll_file_for_close(&t->file->f_path, FSNOTIFY_EVENT_PATH);
-	KUNIT_ASSERT_NOT_NULL(test, rec);
+	rec = iepoll_file_get(t->file);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rec);
+	kt_target_put(t);
+	KUNIT_EXPECT_TRUE(test, test_bit(IEPOLL_FILE_CLOSED, &rec->flags));
+	KUNIT_EXPECT_TRUE(test, test_bit(IEPOLL_FILE_RETIRED, &rec->flags));
 	KUNIT_EXPECT_TRUE(test, hlist_empty(&rec->items));
+	KUNIT_EXPECT_NULL(test, kt_lookup(key));
+	KUNIT_EXPECT_NULL(test, kt_find(ep, key, KT_FD));
+	KUNIT_EXPECT_EQ(test, KT_STAT(ep, items), 0ULL);
 	iepoll_file_put(rec);
-	/* and re-adding it reuses that record */
-	KUNIT_EXPECT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
-	KUNIT_EXPECT_PTR_EQ(test, kt_find(ep, t->file, KT_FD)->rec, rec);
+}
+
+/*
+ * Should a lookup ever meet a record whose file closed (one that overtook
+ * the close's unhash), iepoll_file_get() retires it and makes a new one
+ * for the live file instead of handing it out.
+ */
+static void a_record_marked_closed_is_never_handed_out(struct kunit *test)
+{
+	struct kt_target *t = kt_target(test, 0);
+	struct iepoll_file *stale, *rec;
+
+	stale = iepoll_file_get(t->file);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, stale);
+	/* as if its file had closed and this one had its address */
+	set_bit(IEPOLL_FILE_CLOSED, &stale->flags);
+	rec = iepoll_file_get(t->file);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rec);
+	KUNIT_EXPECT_PTR_NE(test, rec, stale);
+	KUNIT_EXPECT_FALSE(test, test_bit(IEPOLL_FILE_CLOSED, &rec->flags));
+	KUNIT_EXPECT_TRUE(test, test_bit(IEPOLL_FILE_RETIRED, &stale->flags));
+	KUNIT_EXPECT_PTR_EQ(test, kt_lookup(t->file), rec);
+	iepoll_file_put(stale);
+	iepoll_file_put(rec);
+	KUNIT_EXPECT_NULL(test, kt_lookup(t->file));
 }
 
 static void release_removes_items_and_drops_files(struct kunit *test)
@@ -886,7 +949,9 @@ static struct kunit_case close_cases[] = {
 	KUNIT_CASE(open_files_stay_watched),
 	KUNIT_CASE(close_clears_a_file_watched_by_two_instances),
 	KUNIT_CASE(close_event_finds_the_closing_file_among_many),
-	KUNIT_CASE(del_keeps_the_record_until_the_close),
+	KUNIT_CASE(del_of_the_last_item_drops_the_record),
+	KUNIT_CASE(a_closed_record_is_never_returned_by_lookup),
+	KUNIT_CASE(a_record_marked_closed_is_never_handed_out),
 	KUNIT_CASE(release_removes_items_and_drops_files),
 	{}
 };

@@ -12,6 +12,8 @@
  *     -> ep->mtx       (per instance; nested instances are locked with
  *                       their depth as lockdep subclass)
  *       -> rec->lock   (per watched file, files.c: its list of items)
+ *       -> iepoll_mark_mutex[] -> fsnotify's mark_mutex  (files.c: making
+ *                       the first record of an inode, retiring its last)
  *       -> ep->lock    (per instance spinlock, irq-safe)
  *            -> ep->wq.lock, ep->poll_wait.lock  (wait queue locks)
  *
@@ -71,6 +73,16 @@
  * whoever removes the last of them frees the instance.  Items and instances
  * are freed after an RCU grace period: nest.c walks the items of a file and
  * their instances under RCU.
+ *
+ * Pointers used after the lock that found them is dropped: the close reads
+ * an item's instance under rec->lock and takes that ep->mtx afterwards; the
+ * item is dying, so nobody else frees it, and it holds its instance.  A
+ * wakeup callback reaches its item and instance through its hook, which the
+ * item's removal takes off the target's queue, under the queue's lock,
+ * before the item is freed (POLLFREE: iepoll_unhook()).  An item's target
+ * file is valid while the item is, because the file's close removes the
+ * item before the file's ->release.  The record of a file (files.c) is a
+ * key only while the file is open; records keep their own rules there.
  */
 
 #include <linux/anon_inodes.h>
@@ -1088,7 +1100,11 @@ out:
 		iepoll_nest_end();
 		mutex_unlock(&iepoll_nest_mutex);
 	}
-	/* the item's own reference keeps it: never the last one here */
+	/*
+	 * After an ADD the item's own reference keeps the record; after a
+	 * failed one this may be the last, which retires it under ep->mtx
+	 * (files.c, LOCKING).
+	 */
 	if (rec)
 		iepoll_file_put(rec);
 	return err;

@@ -98,25 +98,30 @@ struct iepoll_user {
  * @node:     link in the table of watched files, keyed by @file
  * @file:     the file; a key only, dereferenced only while a caller holds
  *            a reference or an item of it exists (see files.c)
+ * @inst:     the instance, when @file is an instance's file: nest.c
+ *            checks it, so that a key that came to name another file
+ *            never passes for this instance's
  * @lock:     protects @items and each item's ->dying
  * @items:    the items watching @file, in every instance (RCU list)
- * @refs:     items, callers between iepoll_file_get() and the item's link,
- *            and, for an fsnotify file, one for "still open"
+ * @refs:     items, ADDs between iepoll_file_get() and their end, the
+ *            nesting check's list, and the close handler, sweep or exit
+ *            while they work on it (files.c, LIFETIMES)
  * @flags:    IEPOLL_FILE_* bits
- * @imark:    the fsnotify mark on the file's inode, NULL for a fallback
- *            file
+ * @imark:    the fsnotify mark use on the file's inode, NULL for a fallback
+ *            file; once retired, only whether it is NULL means anything
  * @fallback: link in the sweep's list (fallback files only)
  * @check:    next in the reverse path check's list (nest.c), under
  *            iepoll_nest_mutex; NULL when not on it
  * @rcu:      frees the record after a grace period
  *
- * A file that sends an fsnotify close event keeps its record from the
- * first ADD until its last close, with no reference on it.  A fallback
- * file's record holds a reference on the file and goes with its last item.
+ * A record is findable by @file only while its key names that file: it is
+ * retired (unhashed) at the first of its file's close and its last
+ * reference.  A fallback file's record holds a reference on the file.
  */
 struct iepoll_file {
 	struct rhash_head node;
 	struct file *file;
+	struct iepoll *inst;
 	spinlock_t lock;		/* @items, items' dying */
 	struct hlist_head items;
 	refcount_t refs;
@@ -127,7 +132,8 @@ struct iepoll_file {
 	struct rcu_head rcu;
 };
 
-#define IEPOLL_FILE_CLOSED	0	/* its close was handled */
+#define IEPOLL_FILE_CLOSED	0	/* its close was handled (or swept) */
+#define IEPOLL_FILE_RETIRED	1	/* unhashed, its mark or file given back */
 
 /**
  * struct iepoll - one multiplexer instance (eventpoll's struct eventpoll)

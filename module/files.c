@@ -19,14 +19,48 @@
  * costs the same whatever the number of files watched on the system, and
  * ADDs of different instances do not meet on a global lock.
  *
- * A file that sends the close event keeps its record from its first ADD
- * until its last close, even with no item left, so that ADD/DEL churn on
- * one file does not create and destroy fsnotify marks each time; the
- * record holds no reference on the file, only an "open" reference on
- * itself that the close handler (or the module's exit) drops, once
- * (IEPOLL_FILE_CLOSED).  While the file is open, its pointer is a valid
- * key: no other file can have it.  The handler gets &file->f_path as the
- * event's data and uses the file pointer only as a key, never to read it.
+ * A key names a file only while that file is open: once a struct file is
+ * freed, its address can name a new file (at once on 6.12, whose files are
+ * SLAB_TYPESAFE_BY_RCU; after a grace period on 6.1).  So a record is
+ * hashed only while its key is sure to name its own file, and what it
+ * holds on the file's behalf (its mark use, or for a fallback file its
+ * reference) goes with the key.  That is the record's retirement
+ * (iepoll_file_retire()), once (IEPOLL_FILE_RETIRED), at the first of:
+ *
+ * - the close event of its file, in __fput(), before the struct file can be
+ *   freed: the handler retires the record first, then removes its items;
+ * - its last reference;
+ * - the module's exit.
+ *
+ * A fallback file's record holds a reference on the file, so for it only
+ * the last reference comes first.
+ *
+ * LIFETIMES
+ *
+ * A record's memory lives while it has references (rec->refs) and one RCU
+ * grace period more, for the lock-free lookups.  The references:
+ *
+ * - each item of the file (iepoll_file_link() to the put after
+ *   iepoll_file_unlink(), core.c), under the instance's ep->mtx;
+ * - an ADD, from iepoll_file_get() to the end of iepoll_ctl_locked(), which
+ *   may sleep in between (the nesting checks drop ep->mtx);
+ * - the nesting check's list (nest.c), from iepoll_nest_list_file() to
+ *   iepoll_nest_end(), across sleeps on other instances' mutexes;
+ * - the close handler, the sweep and the exit, for the time they work on
+ *   the record.
+ *
+ * Any of them may outlive the file's close: it then keeps the memory, never
+ * the key.  A lookup takes a reference only with refcount_inc_not_zero(),
+ * and iepoll_file_get() gives out no record marked IEPOLL_FILE_CLOSED, so a
+ * record found by the address of a new file is never that file's.  No item
+ * is linked to a retired record: items are linked by an ADD, which holds
+ * the file open, and the close removes every item after the retirement.
+ * rec->file is a key; it is dereferenced only by the fallback code (which
+ * holds the file) and through an item, which lives no longer than the file.
+ *
+ * Records and marks therefore never outlive the items that need them (but
+ * for the instant of a call): they are bounded by max_user_watches, and a
+ * watch that ended leaves no mark on a shared inode.
  *
  * FALLBACK
  *
@@ -35,40 +69,49 @@
  * watch every file: its record holds a reference on it, and a sweep every
  * sweep_interval_ms removes the items of such files that nobody else holds
  * (file_count() == 1), reason SWEEP.  The sweep walks only those records.
- * Such a record goes with its last item.  Their items are never reported
- * once the file is unreachable (iepoll_item_closed()).
+ * Such a record goes with its last reference.  Their items are never
+ * reported once the file is unreachable (iepoll_item_closed()).
  *
  * MARKS
  *
  * One struct iepoll_imark per inode, shared by the records of every
  * watched file on that inode (a pipe's two ends, every eventfd on the
- * anonymous inode) and counted by them (@nfiles, under @lock).  The last
- * record to go marks it dead and destroys it.  An ADD that finds a dead
- * mark still attached waits for the detach and makes a new one.  Marks are
- * spread over IEPOLL_NR_GROUPS groups by inode, so that creating and
- * destroying them (fsnotify's per-group mark_mutex) does not serialise
- * every new watched file on one lock.
+ * anonymous inode) and counted by them (@nfiles).  Marks are spread over
+ * IEPOLL_NR_GROUPS groups by inode, so that creating and destroying them
+ * does not serialise every new watched file on one lock.  A use is taken
+ * lock-free while the mark has users; the first use (which makes and
+ * attaches the mark) and the last one (which sets @nfiles to 0 and
+ * destroys it) are made under the group's iepoll_mark_mutex, so a mark
+ * that can be found under that mutex is alive.
  *
  * LOCKING
  *
- *   ep->mtx (core.c) -> rec->lock -> nothing
+ *   iepoll_nest_mutex (nest.c) -> ep->mtx (core.c) -> rec->lock
+ *   ep->mtx -> iepoll_mark_mutex[group] -> fsnotify's group->mark_mutex
  *   imark->lock, iepoll_fallback_lock: leaves
- *   fsnotify's group->mark_mutex is taken by fsnotify_add_inode_mark() and
- *   fsnotify_destroy_mark(), never with rec->lock, an imark lock or
- *   iepoll_fallback_lock held, and never with ep->mtx held: a record or
- *   mark is only released from a path that holds no ep->mtx, or drops a
- *   reference that cannot be the last (see iepoll_file_put()).
+ *
+ * A record is made with the ADD's ep->mtx held, and retired wherever its
+ * last reference goes: with an ep->mtx held (DEL, an instance's release,
+ * the end of a nesting check, a failed ADD) or with none (the close
+ * handler, the sweep, the exit).  So the mark mutexes, and fsnotify's
+ * mark_mutex under them, nest inside ep->mtx.  Nothing iepoll runs under
+ * either of them takes an ep->mtx: fsnotify calls the handler below and
+ * ->free_mark with no mark_mutex held (the handler under its SRCU only),
+ * and neither fsnotify_add_inode_mark() nor fsnotify_destroy_mark() calls
+ * back into iepoll.  Lockdep checks this order on the debug kernel.
  *
  * The close handler runs under fsnotify's SRCU, in whatever task does the
  * last fput (close(), task_work at exit, a kworker for delayed fput) and
  * may sleep.  It takes ep->mtx of each instance watching the file, one at a
- * time.  It may destroy its own mark, as inotify's IN_ONESHOT does.
+ * time, with no mark mutex held.  It may destroy its own mark, as
+ * inotify's IN_ONESHOT does.
  */
 
 #include <linux/file.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/hash.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
@@ -91,18 +134,22 @@ MODULE_PARM_DESC(sweep_interval_ms,
 /**
  * struct iepoll_imark - iepoll's fsnotify mark on one inode
  * @fsn:    the mark; its mask is IEPOLL_CLOSE_MASK
- * @lock:   protects @nfiles and @dead
- * @nfiles: records of files on this inode that use the mark
- * @dead:   the last record went: being destroyed, not to be reused
+ * @lock:   protects @nfiles
+ * @nfiles: records of files on this inode that use the mark; 0 once the
+ *          last went (then only under the group's mark mutex, which is
+ *          held until the mark is detached)
+ * @group:  index of the mark's group, and of its mark mutex
  */
 struct iepoll_imark {
 	struct fsnotify_mark fsn;
-	spinlock_t lock;		/* @nfiles, @dead */
+	spinlock_t lock;		/* @nfiles */
 	unsigned int nfiles;
-	bool dead;
+	unsigned int group;
 };
 
 static struct fsnotify_group *iepoll_groups[IEPOLL_NR_GROUPS];
+/* the first and the last use of a group's marks; see MARKS above */
+static struct mutex iepoll_mark_mutex[IEPOLL_NR_GROUPS];
 static struct rhashtable iepoll_files;
 static struct kmem_cache *iepoll_file_cache __read_mostly;
 static struct kmem_cache *iepoll_imark_cache __read_mostly;
@@ -129,72 +176,103 @@ size_t iepoll_file_record_size(void)
 /* ------------------------------------------------------------------ */
 /* Marks                                                               */
 
-static struct fsnotify_group *iepoll_group_of(const struct inode *inode)
+static unsigned int iepoll_group_index(const struct inode *inode)
 {
-	return iepoll_groups[hash_ptr(inode, IEPOLL_NR_GROUPS_SHIFT)];
+	return hash_ptr(inode, IEPOLL_NR_GROUPS_SHIFT);
 }
 
-/* A use of the mark on @inode, made if there is none. */
+/* Take a use of @fsn if it still has users; drops the find's reference. */
+static struct iepoll_imark *iepoll_imark_use(struct fsnotify_mark *fsn)
+{
+	struct iepoll_imark *im = container_of(fsn, struct iepoll_imark, fsn);
+	bool alive;
+
+	spin_lock(&im->lock);
+	alive = im->nfiles > 0;
+	if (alive)
+		im->nfiles++;
+	spin_unlock(&im->lock);
+	/* the find's reference; an attached mark keeps its own */
+	fsnotify_put_mark(fsn);
+	return alive ? im : NULL;
+}
+
+/* A use of the mark on @inode, made if there is none.  May sleep. */
 static struct iepoll_imark *iepoll_imark_get(struct inode *inode)
 {
-	struct fsnotify_group *group = iepoll_group_of(inode);
+	unsigned int g = iepoll_group_index(inode);
+	struct fsnotify_group *group = iepoll_groups[g];
 	struct fsnotify_mark *fsn;
 	struct iepoll_imark *im;
-	bool alive;
 	int err;
 
-	for (;;) {
-		fsn = iepoll_find_inode_mark(inode, group);
-		if (fsn) {
-			im = container_of(fsn, struct iepoll_imark, fsn);
-			spin_lock(&im->lock);
-			alive = !im->dead;
-			if (alive)
-				im->nfiles++;
-			spin_unlock(&im->lock);
-			/* the find's reference; the mark keeps its own */
-			fsnotify_put_mark(fsn);
-			if (alive)
-				return im;
-			/* dead but still attached: let its destroyer detach it */
-			schedule_timeout_uninterruptible(1);
-			continue;
-		}
-
-		im = kmem_cache_zalloc(iepoll_imark_cache, GFP_KERNEL_ACCOUNT);
-		if (!im)
-			return ERR_PTR(-ENOMEM);
-		spin_lock_init(&im->lock);
-		im->nfiles = 1;
-		fsnotify_init_mark(&im->fsn, group);
-		im->fsn.mask = IEPOLL_CLOSE_MASK;
-		err = fsnotify_add_inode_mark(&im->fsn, inode, 0);
-		if (!err)
+	/* the usual case, lock-free: the inode has a mark in use */
+	fsn = iepoll_find_inode_mark(inode, group);
+	if (fsn) {
+		im = iepoll_imark_use(fsn);
+		if (im)
 			return im;
+	}
+
+	/*
+	 * None, or its last use is going: the destroyer holds the mutex until
+	 * the mark is detached, so under it a mark found is alive, and none
+	 * found means this ADD attaches the inode's mark.
+	 */
+	mutex_lock(&iepoll_mark_mutex[g]);
+	fsn = iepoll_find_inode_mark(inode, group);
+	if (fsn) {
+		im = iepoll_imark_use(fsn);
+		if (WARN_ON_ONCE(!im))
+			im = ERR_PTR(-EBUSY);
+		goto out;
+	}
+	im = kmem_cache_zalloc(iepoll_imark_cache, GFP_KERNEL_ACCOUNT);
+	if (!im) {
+		im = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	spin_lock_init(&im->lock);
+	im->nfiles = 1;
+	im->group = g;
+	fsnotify_init_mark(&im->fsn, group);
+	im->fsn.mask = IEPOLL_CLOSE_MASK;
+	err = fsnotify_add_inode_mark(&im->fsn, inode, 0);
+	if (err) {
 		/* never attached: this frees it through ->free_mark */
 		fsnotify_put_mark(&im->fsn);
-		if (err != -EEXIST)
-			return ERR_PTR(err);
-		/* another ADD attached one first: use that */
+		im = ERR_PTR(err);
 	}
+out:
+	mutex_unlock(&iepoll_mark_mutex[g]);
+	return im;
 }
 
 /* Drop a use of @im; the last one destroys the mark.  May sleep. */
 static void iepoll_imark_put(struct iepoll_imark *im)
 {
+	unsigned int g = im->group;
 	bool last;
 
 	spin_lock(&im->lock);
-	last = --im->nfiles == 0;
-	if (last)
-		im->dead = true;
+	last = im->nfiles == 1;
+	if (!last)
+		im->nfiles--;
 	spin_unlock(&im->lock);
+	if (!last)
+		return;
 
+	/* perhaps the last: decide, and detach, under the group's mutex */
+	mutex_lock(&iepoll_mark_mutex[g]);
+	spin_lock(&im->lock);
+	last = --im->nfiles == 0;
+	spin_unlock(&im->lock);
 	if (last) {
-		fsnotify_destroy_mark(&im->fsn, im->fsn.group);
+		fsnotify_destroy_mark(&im->fsn, iepoll_groups[g]);
 		/* the reference fsnotify_init_mark() gave us */
 		fsnotify_put_mark(&im->fsn);
 	}
+	mutex_unlock(&iepoll_mark_mutex[g]);
 }
 
 static void iepoll_fsn_free_mark(struct fsnotify_mark *fsn)
@@ -212,7 +290,7 @@ static void iepoll_file_free_rcu(struct rcu_head *head)
 			container_of(head, struct iepoll_file, rcu));
 }
 
-/* Undo what a record of @rec->file set up: its mark use or its reference. */
+/* Give back what a record of @rec->file holds: its mark use or reference. */
 static void iepoll_file_unhold(struct iepoll_file *rec)
 {
 	if (rec->imark) {
@@ -228,21 +306,31 @@ static void iepoll_file_unhold(struct iepoll_file *rec)
 	}
 }
 
+/*
+ * Make @rec unfindable and give back what it holds, once; see RECORDS.
+ * Called with a reference held or by the last one.  May sleep.
+ */
+static void iepoll_file_retire(struct iepoll_file *rec)
+{
+	if (test_and_set_bit(IEPOLL_FILE_RETIRED, &rec->flags))
+		return;
+	rhashtable_remove_fast(&iepoll_files, &rec->node, iepoll_file_params);
+	iepoll_file_unhold(rec);
+}
+
 /**
  * iepoll_file_put - drop a reference on a record
  * @rec: the record
  *
- * The last reference frees it.  That can only be the reference of a
- * caller that holds no ep->mtx (the close handler, the sweep, the exit, an
- * ADD that is done), or the last item of a fallback file, whose release
- * only fput()s.  May sleep.
+ * The last reference retires it, if its close has not, and frees it after
+ * a grace period.  May be called with an ep->mtx held (see LOCKING).  May
+ * sleep.
  */
 void iepoll_file_put(struct iepoll_file *rec)
 {
 	if (!refcount_dec_and_test(&rec->refs))
 		return;
-	rhashtable_remove_fast(&iepoll_files, &rec->node, iepoll_file_params);
-	iepoll_file_unhold(rec);
+	iepoll_file_retire(rec);
 	call_rcu(&rec->rcu, iepoll_file_free_rcu);
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_file_put);
@@ -254,9 +342,70 @@ struct iepoll_file *iepoll_file_lookup_rcu(const struct file *file)
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_file_lookup_rcu);
 
+/*
+ * The hashed record of @file, referenced, or NULL if there is none; or
+ * ERR_PTR(-EAGAIN) for one on its way out (its last reference is gone, or
+ * its file closed: it names an earlier file at the same address).
+ */
+static struct iepoll_file *iepoll_file_find(struct file *file)
+{
+	struct iepoll_file *rec;
+
+	rcu_read_lock();
+	rec = iepoll_file_lookup_rcu(file);
+	if (rec && !refcount_inc_not_zero(&rec->refs))
+		rec = ERR_PTR(-EAGAIN);
+	rcu_read_unlock();
+	if (IS_ERR_OR_NULL(rec) || !test_bit(IEPOLL_FILE_CLOSED, &rec->flags))
+		return rec;
+
+	/*
+	 * Its close was handled, so it is not @file's, which the caller holds
+	 * open: the handler retires it (unhashes it) before the old file can
+	 * be freed, so this is only a lookup that overtook that.  Retiring is
+	 * idempotent: make sure, and let the caller look again.
+	 */
+	if (rec->imark)
+		iepoll_file_retire(rec);
+	iepoll_file_put(rec);
+	return ERR_PTR(-EAGAIN);
+}
+
+/* A new record of @file, with the caller's reference, not yet hashed. */
+static struct iepoll_file *iepoll_file_new(struct file *file)
+{
+	struct iepoll_file *rec;
+
+	rec = kmem_cache_zalloc(iepoll_file_cache, GFP_KERNEL_ACCOUNT);
+	if (!rec)
+		return ERR_PTR(-ENOMEM);
+	rec->file = file;
+	if (iepoll_file_is_instance(file))
+		rec->inst = file->private_data;
+	spin_lock_init(&rec->lock);
+	INIT_HLIST_HEAD(&rec->items);
+	INIT_LIST_HEAD(&rec->fallback);
+	refcount_set(&rec->refs, 1);
+	if (iepoll_file_sends_close(file)) {
+		rec->imark = iepoll_imark_get(file_inode(file));
+		if (IS_ERR(rec->imark)) {
+			long err = PTR_ERR(rec->imark);
+
+			kmem_cache_free(iepoll_file_cache, rec);
+			return ERR_PTR(err);
+		}
+	} else {
+		get_file(file);
+	}
+	return rec;
+}
+
 /**
  * iepoll_file_get - the record of a file, made on its first ADD
- * @file: the file, referenced by the caller for the whole call
+ * @file: the file, held open by the caller for the whole call
+ *
+ * Never returns a record whose file closed: see LIFETIMES.  May sleep; may
+ * be called with an ep->mtx held.
  *
  * Return: the record with a reference the caller drops with
  * iepoll_file_put(), or an ERR_PTR.
@@ -264,57 +413,34 @@ EXPORT_SYMBOL_IF_KUNIT(iepoll_file_lookup_rcu);
 struct iepoll_file *iepoll_file_get(struct file *file)
 {
 	struct iepoll_file *rec, *old;
-	bool hook = iepoll_file_sends_close(file);
-	int err;
 
 	for (;;) {
-		rcu_read_lock();
-		rec = iepoll_file_lookup_rcu(file);
-		if (rec && refcount_inc_not_zero(&rec->refs)) {
-			rcu_read_unlock();
+		rec = iepoll_file_find(file);
+		if (rec == ERR_PTR(-EAGAIN)) {
+			/* on its way out: its last putter is unhashing it */
+			cond_resched();
+			continue;
+		}
+		if (rec)
 			return rec;
-		}
-		rcu_read_unlock();
-		if (!rec)
+
+		rec = iepoll_file_new(file);
+		if (IS_ERR(rec))
+			return rec;
+		/* The mark is in place before anyone can find the record. */
+		old = rhashtable_lookup_get_insert_fast(&iepoll_files,
+							&rec->node,
+							iepoll_file_params);
+		if (!old)
 			break;
-		/* a fallback record on its way out of the table */
-		cond_resched();
-	}
-
-	rec = kmem_cache_zalloc(iepoll_file_cache, GFP_KERNEL_ACCOUNT);
-	if (!rec)
-		return ERR_PTR(-ENOMEM);
-	rec->file = file;
-	spin_lock_init(&rec->lock);
-	INIT_HLIST_HEAD(&rec->items);
-	INIT_LIST_HEAD(&rec->fallback);
-	if (hook) {
-		rec->imark = iepoll_imark_get(file_inode(file));
-		if (IS_ERR(rec->imark)) {
-			err = PTR_ERR(rec->imark);
-			kmem_cache_free(iepoll_file_cache, rec);
-			return ERR_PTR(err);
-		}
-		/* the caller's, and "open" until the close */
-		refcount_set(&rec->refs, 2);
-	} else {
-		get_file(file);
-		refcount_set(&rec->refs, 1);
-	}
-
-	/* The mark is in place before anyone can find the record. */
-	old = rhashtable_lookup_get_insert_fast(&iepoll_files, &rec->node,
-						iepoll_file_params);
-	if (old) {
 		iepoll_file_unhold(rec);
 		kmem_cache_free(iepoll_file_cache, rec);
 		if (IS_ERR(old))
 			return old;
 		/* another ADD of the same file won: take its record */
-		return iepoll_file_get(file);
 	}
 
-	if (!hook) {
+	if (!rec->imark) {
 		bool first;
 
 		spin_lock(&iepoll_fallback_lock);
@@ -326,6 +452,7 @@ struct iepoll_file *iepoll_file_get(struct file *file)
 	}
 	return rec;
 }
+EXPORT_SYMBOL_IF_KUNIT(iepoll_file_get);
 
 /* Put @epi on its file's list; the item holds a reference on @rec. */
 void iepoll_file_link(struct iepoll_file *rec, struct iepoll_item *epi)
@@ -397,13 +524,17 @@ VISIBLE_IF_KUNIT struct iepoll_file *iepoll_file_for_close(const void *data,
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_file_for_close);
 
-/* The file's close was seen (or the module goes): drop "open", once. */
+/*
+ * The file's close was seen (or the module goes), @rec referenced by the
+ * caller: the key goes first, before the struct file can be freed and its
+ * address name another file; then the items.  Once.
+ */
 static void iepoll_file_closed(struct iepoll_file *rec)
 {
 	if (!rec->imark || test_and_set_bit(IEPOLL_FILE_CLOSED, &rec->flags))
 		return;
+	iepoll_file_retire(rec);
 	iepoll_remove_file_items(rec, IEPOLL_RM_CLOSE);
-	iepoll_file_put(rec);
 }
 
 static int iepoll_fsn_handle_event(struct fsnotify_group *group, u32 mask,
@@ -511,6 +642,7 @@ int __init iepoll_files_init(void)
 		goto err_file_cache;
 
 	for (i = 0; i < IEPOLL_NR_GROUPS; i++) {
+		mutex_init(&iepoll_mark_mutex[i]);
 		iepoll_groups[i] =
 			fsnotify_alloc_group(&iepoll_fsn_ops,
 					     IEPOLL_FSNOTIFY_GROUP_FLAGS);
@@ -533,9 +665,10 @@ err_table:
 }
 
 /*
- * No instance is left, so no item: what remains are the records of files
- * still open.  Treat each as closed, which destroys the marks; then wait
- * until fsnotify has freed them, past every handler still running.
+ * No instance is left, so no item, and a record is left only while a close
+ * handler still holds it.  Treat each as closed, which retires it and
+ * destroys its mark; then wait until fsnotify has freed the marks, past
+ * every handler still running.
  */
 void iepoll_files_exit(void)
 {
@@ -553,14 +686,15 @@ void iepoll_files_exit(void)
 				continue;
 			rhashtable_walk_stop(&iter);
 			iepoll_file_closed(rec);
+			/* a fallback record, which has no close: no item left */
+			iepoll_file_retire(rec);
 			iepoll_file_put(rec);
 			rhashtable_walk_start(&iter);
 		}
 		rhashtable_walk_stop(&iter);
 		rhashtable_walk_exit(&iter);
-		/* a handler may still hold one: let it finish */
-		if (atomic_read(&iepoll_files.nelems))
-			schedule_timeout_uninterruptible(1);
+		/* what a resize hid from the walk, or a putter still unhashes */
+		cond_resched();
 	}
 
 	for (i = 0; i < IEPOLL_NR_GROUPS; i++)
