@@ -32,11 +32,17 @@
  * instance's file (its record's items, files.c) are walked under RCU: items
  * and instances are freed after a grace period, and new links up are only
  * made under iepoll_nest_mutex; removals may run concurrently and can only
- * lower the counts.  ep->gen and ep->up_gen record the visits of the check
+ * lower the counts.  An instance's watchers are found by its file's
+ * address, read under RCU: that file may be released meanwhile, and the
+ * address name another file, so a record counts only if it is this
+ * instance's own (rec->inst).  ep->gen and ep->up_gen record the visits of the check
  * that is running; iepoll_loop_gen changes only under iepoll_nest_mutex,
  * at the start and the end of each check.  Files met going down are put on
  * iepoll_check_list, each with a reference on its record, and dropped at
- * the end of the check.
+ * the end of the check.  Such a file may be closed meanwhile: its record is
+ * then retired by the close (files.c), so the reference keeps only memory
+ * whose list of items is empty, and the last put, in iepoll_nest_end()
+ * with the adding instance's ep->mtx held, frees it.
  */
 
 #include <linux/mutex.h>
@@ -68,7 +74,8 @@ static struct hlist_head *iepoll_watchers_rcu(struct iepoll *ep)
 	if (!file)
 		return NULL;
 	rec = iepoll_file_lookup_rcu(file);
-	return rec ? &rec->items : NULL;
+	/* @file may be gone and its address another file's: only ours counts */
+	return rec && rec->inst == ep ? &rec->items : NULL;
 }
 
 static bool iepoll_is_watched(struct iepoll *ep)
