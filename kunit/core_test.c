@@ -243,13 +243,14 @@ static unsigned int kt_nready(struct kunit *test, struct iepoll *ep)
 
 static u64 kt_stat(struct iepoll *ep, size_t offset)
 {
-	struct iepoll_stats st;
+	struct iepoll_stats_v2 st;
 
-	iepoll_get_stats(ep, &st);
+	iepoll_get_stats_v2(ep, &st);
 	return *(u64 *)((char *)&st + offset);
 }
 
-#define KT_STAT(ep, field) kt_stat(ep, offsetof(struct iepoll_stats, field))
+#define KT_STAT(ep, field) \
+	kt_stat(ep, offsetof(struct iepoll_stats_v2, stats.field))
 
 static int kt_init(struct kunit *test)
 {

@@ -115,7 +115,7 @@ MODULE_PARM_DESC(max_user_watches,
 
 static DEFINE_SPINLOCK(iepoll_instances_lock);
 static LIST_HEAD(iepoll_instances);
-static struct iepoll_stats iepoll_retired;
+static struct iepoll_counters iepoll_retired;
 static unsigned long iepoll_ninstances;
 static atomic_t iepoll_next_id = ATOMIC_INIT(0);
 
@@ -241,16 +241,11 @@ EXPORT_SYMBOL_IF_KUNIT(iepoll_after_delivery);
 /* ------------------------------------------------------------------ */
 /* Files                                                              */
 
-bool iepoll_file_is_instance(const struct file *file)
-{
-	return file->f_op == &iepoll_fops;
-}
-
 /*
  * A real epoll instance as target is refused: iepoll cannot see its items,
  * so it could neither detect a cycle through it nor bound the recursion.
  */
-bool iepoll_file_is_epoll(const struct file *file)
+static bool iepoll_file_is_epoll(const struct file *file)
 {
 	const struct dentry *dentry = file->f_path.dentry;
 
@@ -1410,54 +1405,13 @@ void iepoll_attach_file(struct iepoll *ep, struct file *file)
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_attach_file);
 
-static void iepoll_stats_add(struct iepoll_stats *sum,
-			     const struct iepoll_stats *st)
-{
-	sum->inserts += st->inserts;
-	sum->modifies += st->modifies;
-	sum->removes += st->removes;
-	sum->callbacks += st->callbacks;
-	sum->wakeups += st->wakeups;
-	sum->delivered += st->delivered;
-	sum->overflows += st->overflows;
-	sum->waits += st->waits;
-	sum->timeouts += st->timeouts;
-	sum->eintr += st->eintr;
-	sum->max_ready = max(sum->max_ready, st->max_ready);
-	sum->items += st->items;
-}
-
-/* Copy the counters; with ep->lock held. */
-static void iepoll_read_stats(struct iepoll *ep, struct iepoll_stats *st)
-{
-	lockdep_assert_held(&ep->lock);
-
-	memset(st, 0, sizeof(*st));
-	st->id = ep->id;
-	st->inserts = ep->stats.inserts;
-	st->modifies = ep->stats.modifies;
-	st->removes = ep->stats.removes;
-	st->callbacks = ep->stats.callbacks;
-	st->wakeups = ep->stats.wakeups;
-	st->delivered = ep->stats.delivered;
-	st->overflows = ep->stats.overflows;
-	st->waits = ep->stats.waits;
-	st->timeouts = ep->stats.timeouts;
-	st->eintr = ep->stats.eintr;
-	st->max_ready = ep->stats.max_ready;
-	st->items = ep->stats.items;
-}
-
 /* The last reference is gone: no item, no file, no task uses @ep. */
 static void iepoll_destroy(struct iepoll *ep)
 {
-	struct iepoll_stats st;
-
 	spin_lock(&iepoll_instances_lock);
 	spin_lock_irq(&ep->lock);
-	iepoll_read_stats(ep, &st);
+	iepoll_counters_add(&iepoll_retired, &ep->stats);
 	spin_unlock_irq(&ep->lock);
-	iepoll_stats_add(&iepoll_retired, &st);
 	list_del(&ep->node);
 	iepoll_ninstances--;
 	spin_unlock(&iepoll_instances_lock);
@@ -1495,44 +1449,39 @@ void iepoll_free(struct iepoll *ep)
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_free);
 
-void iepoll_get_stats(struct iepoll *ep, struct iepoll_stats *st)
-{
-	spin_lock_irq(&ep->lock);
-	iepoll_read_stats(ep, st);
-	spin_unlock_irq(&ep->lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(iepoll_get_stats);
-
-/* Module-wide totals: closed instances plus the live ones. */
-void iepoll_get_totals(struct iepoll_stats *sum, unsigned long *instances)
-{
-	struct iepoll_stats st;
-	struct iepoll *ep;
-
-	spin_lock(&iepoll_instances_lock);
-	*sum = iepoll_retired;
-	sum->items = 0;
-	list_for_each_entry(ep, &iepoll_instances, node) {
-		iepoll_get_stats(ep, &st);
-		iepoll_stats_add(sum, &st);
-	}
-	*instances = iepoll_ninstances;
-	spin_unlock(&iepoll_instances_lock);
-}
-
-/* IEPOLL_IOC_STATS_V2: the counters, the creator and the newer counters. */
+/* IEPOLL_IOC_STATS_V2: the counters, as one snapshot, and the creator. */
 void iepoll_get_stats_v2(struct iepoll *ep, struct iepoll_stats_v2 *st)
 {
 	memset(st, 0, sizeof(*st));
 	spin_lock_irq(&ep->lock);
-	iepoll_read_stats(ep, &st->stats);
-	st->closes = ep->stats.closes;
-	st->fallback = ep->stats.fallback;
-	st->submits = ep->stats.submits;
-	st->changes = ep->stats.changes;
+	iepoll_counters_to_uapi(&ep->stats, st);
 	spin_unlock_irq(&ep->lock);
+	st->stats.id = ep->id;
 	st->pid = ep->pid;
 	memcpy(st->comm, ep->comm, sizeof(st->comm));
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_get_stats_v2);
+
+/* debugfs iepoll/stats: closed instances plus the live ones. */
+void iepoll_show_totals(struct seq_file *m)
+{
+	struct iepoll_counters sum;
+	unsigned long instances;
+	struct iepoll *ep;
+
+	spin_lock(&iepoll_instances_lock);
+	sum = iepoll_retired;
+	list_for_each_entry(ep, &iepoll_instances, node) {
+		spin_lock_irq(&ep->lock);
+		iepoll_counters_add(&sum, &ep->stats);
+		spin_unlock_irq(&ep->lock);
+	}
+	instances = iepoll_ninstances;
+	spin_unlock(&iepoll_instances_lock);
+
+	seq_printf(m, "instances %lu", instances);
+	iepoll_counters_show(m, &sum, "\n", "\n");
+	seq_putc(m, '\n');
 }
 
 /* One IEPOLL_IOC_SUBMIT applied @changes changes. */
@@ -1547,7 +1496,7 @@ void iepoll_note_submit(struct iepoll *ep, unsigned int changes)
 /* fdinfo: epoll's item lines, then iepoll's own. */
 void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 {
-	struct iepoll_stats_v2 st;
+	struct iepoll_counters c;
 	struct rb_node *rbp;
 
 	mutex_lock(&ep->mtx);
@@ -1565,14 +1514,13 @@ void iepoll_show_items(struct seq_file *m, struct iepoll *ep)
 	}
 	mutex_unlock(&ep->mtx);
 
-	iepoll_get_stats_v2(ep, &st);
-	seq_printf(m, "iepoll-id:\t%u\n", st.stats.id);
-	seq_printf(m, "iepoll-stats:\tinserts %llu modifies %llu removes %llu callbacks %llu wakeups %llu delivered %llu overflows %llu waits %llu timeouts %llu eintr %llu max_ready %llu items %llu closes %llu fallback %llu submits %llu changes %llu\n",
-		   st.stats.inserts, st.stats.modifies, st.stats.removes,
-		   st.stats.callbacks, st.stats.wakeups, st.stats.delivered,
-		   st.stats.overflows, st.stats.waits, st.stats.timeouts,
-		   st.stats.eintr, st.stats.max_ready, st.stats.items,
-		   st.closes, st.fallback, st.submits, st.changes);
+	spin_lock_irq(&ep->lock);
+	c = ep->stats;
+	spin_unlock_irq(&ep->lock);
+	seq_printf(m, "iepoll-id:\t%u\n", ep->id);
+	seq_puts(m, "iepoll-stats:");
+	iepoll_counters_show(m, &c, "\t", " ");
+	seq_putc(m, '\n');
 }
 
 /* ------------------------------------------------------------------ */

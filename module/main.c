@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iepoll chardev glue: /dev/iepoll, its ioctls, fdinfo and module totals.
- * Each open of the device is one multiplexer instance (see core.c).
+ * iepoll chardev glue: /dev/iepoll, module init and exit, fdinfo and the
+ * module totals in debugfs.  Each open of the device is one multiplexer
+ * instance (see core.c); its ioctls are in ioctl.c.
  */
 
 #include <linux/debugfs.h>
@@ -42,97 +43,6 @@ static int iepoll_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/*
- * epoll_pwait2()'s checks of its arguments, in its order, changing
- * nothing: the padding, the size of the signal mask, and its copy-in.
- */
-int iepoll_wait_prepare(const struct iepoll_wait *w, sigset_t *ksigmask)
-{
-	if (w->__pad)
-		return -EINVAL;
-	if (w->sigmask) {
-		if (w->sigsetsize != sizeof(sigset_t))
-			return -EINVAL;
-		if (copy_from_user(ksigmask, u64_to_user_ptr(w->sigmask),
-				   sizeof(*ksigmask)))
-			return -EFAULT;
-	}
-	return 0;
-}
-
-/*
- * As epoll_pwait2(): the mask is installed for the wait only.  When the
- * wait is interrupted the old mask is restored after the signal handler
- * ran (set_restore_sigmask), so a signal unblocked by the mask is delivered
- * exactly when it ends the wait; otherwise it is restored at once.
- */
-int iepoll_wait_masked(struct iepoll *ep, const struct iepoll_wait *w,
-		       sigset_t *ksigmask)
-{
-	sigset_t oldmask;
-	int res;
-
-	if (w->sigmask) {
-		sigdelsetmask(ksigmask, sigmask(SIGKILL) | sigmask(SIGSTOP));
-		sigprocmask(SIG_SETMASK, ksigmask, &oldmask);
-	}
-
-	res = iepoll_wait(ep, u64_to_user_ptr(w->events), w->maxevents,
-			  w->timeout_ns);
-
-	if (w->sigmask) {
-		if (res == -EINTR) {
-			current->saved_sigmask = oldmask;
-			set_restore_sigmask();
-		} else {
-			sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		}
-	}
-	return res;
-}
-
-static long iepoll_ioctl_wait(struct iepoll *ep,
-			      struct iepoll_wait __user *uarg)
-{
-	struct iepoll_wait w;
-	sigset_t ksigmask;
-	int err;
-
-	if (copy_from_user(&w, uarg, sizeof(w)))
-		return -EFAULT;
-	err = iepoll_wait_prepare(&w, &ksigmask);
-	if (err)
-		return err;
-	return iepoll_wait_masked(ep, &w, &ksigmask);
-}
-
-static long iepoll_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long arg)
-{
-	struct iepoll *ep = file->private_data;
-	void __user *argp = (void __user *)arg;
-	struct iepoll_stats_v2 st2 = {};
-	struct iepoll_stats st;
-
-	switch (cmd) {
-	case IEPOLL_IOC_VERSION:
-		return IEPOLL_ABI_VERSION;
-	case IEPOLL_IOC_CTL:
-		return iepoll_ioctl_ctl(ep, argp);
-	case IEPOLL_IOC_WAIT:
-		return iepoll_ioctl_wait(ep, argp);
-	case IEPOLL_IOC_STATS:
-		iepoll_get_stats(ep, &st);
-		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
-	case IEPOLL_IOC_STATS_V2:
-		iepoll_get_stats_v2(ep, &st2);
-		return copy_to_user(argp, &st2, sizeof(st2)) ? -EFAULT : 0;
-	case IEPOLL_IOC_SUBMIT:
-		return iepoll_ioctl_submit(ep, argp);
-	}
-	return -ENOTTY;
-}
-
 static __poll_t iepoll_fop_poll(struct file *file, poll_table *wait)
 {
 	return iepoll_poll(file->private_data, file, wait);
@@ -166,14 +76,7 @@ static struct miscdevice iepoll_miscdev = {
 
 static int iepoll_totals_show(struct seq_file *m, void *unused)
 {
-	struct iepoll_stats t;
-	unsigned long instances;
-
-	iepoll_get_totals(&t, &instances);
-	seq_printf(m, "instances %lu\ninserts %llu\nmodifies %llu\nremoves %llu\ncallbacks %llu\nwakeups %llu\ndelivered %llu\noverflows %llu\nwaits %llu\ntimeouts %llu\neintr %llu\nmax_ready %llu\nitems %llu\n",
-		   instances, t.inserts, t.modifies, t.removes, t.callbacks,
-		   t.wakeups, t.delivered, t.overflows, t.waits, t.timeouts,
-		   t.eintr, t.max_ready, t.items);
+	iepoll_show_totals(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iepoll_totals);

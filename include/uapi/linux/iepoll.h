@@ -119,6 +119,20 @@ struct iepoll_stats_v2 {
 	__u64 changes;
 };
 
+/*
+ * How the structs grow (the ABI rule): a struct of this header only ever
+ * grows at its end, by fields whose zero means "not known", and keeps its
+ * ioctl number.  The size is part of the ioctl's command (_IOC_SIZE()):
+ * the module copies out min(the caller's size, its own) bytes, and zeroes
+ * what a newer caller's struct has beyond its own, so old binaries, new
+ * binaries and old modules all work together; IEPOLL_IOC_STATS_V2 is read
+ * that way.  No _V3 ioctl is added for a larger struct.  (IEPOLL_IOC_STATS,
+ * the ABI 1 struct, is the one exception that predates the rule.)
+ */
+
+/* The size of struct iepoll_stats_v2 in ABI 2, the smallest accepted. */
+#define IEPOLL_STATS_V2_SIZE_VER0	160
+
 /* The most changes one IEPOLL_IOC_SUBMIT takes. */
 #define IEPOLL_SUBMIT_MAX	1024
 
