@@ -30,13 +30,15 @@
  * batches of 1,000 eventfd create+close pairs while this process is in
  * each of five states in turn: nothing watched; one eventfd ADDed to
  * epoll; one ADDed to iepoll; one ADDed to epoll and DELeted again, kept
- * open; the same with iepoll.  Each round runs every state once, starting
- * at another each round, and each state is set up before its batch and
- * torn down (all closed) after it.  It prints ns per pair (median and 90th
- * percentile of the batches), the median against nothing watched, and
- * the median of each round's batch against that round's nothing-watched
- * batch ("paired").  --csv: "what,mux,median_ns,p90_ns,vs_nothing,
- * paired_vs_nothing", mux "none" for nothing watched.
+ * open; the same with iepoll.  Each round runs every state once, in a new
+ * random order (the same from run to run).  Each state is set up 10 ms
+ * before its batch, which gives the work the last one's teardown deferred
+ * (RCU frees, the mark's) time to run, and closed after it.  It prints ns
+ * per pair (median and 90th percentile of the batches), the median
+ * against nothing watched, and the median of each round's batch against
+ * that round's nothing-watched batch ("paired").  --csv: "what,mux,
+ * median_ns,p90_ns,vs_nothing,paired_vs_nothing", mux "none" for nothing
+ * watched.
  *
  * It measures; it asserts nothing about time.  Run it as root in the VM,
  * with the module loaded: scripts/vm -- tools/iepoll-costs shared
@@ -459,6 +461,7 @@ static int cmd_add(void)
 
 #define SHARED_BATCH	1000
 #define SHARED_UID	65534
+#define SHARED_SETTLE_MS	10
 
 enum state { S_NOTHING, S_EPOLL_ADD, S_IEPOLL_ADD, S_EPOLL_DEL,
 	     S_IEPOLL_DEL, S_NSTATES };
@@ -577,6 +580,22 @@ static void shared_leave(int ep, int efd)
 		close(ep);
 }
 
+/*
+ * Put @v in a new random order.  The states run in a new order every
+ * round, so that none always follows the teardown of the same other one.
+ */
+static void shuffle(int *v, int n, unsigned int *seed)
+{
+	int i, j, t;
+
+	for (i = n - 1; i > 0; i--) {
+		j = rand_r(seed) % (i + 1);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -587,12 +606,16 @@ static int cmp_double(const void *a, const void *b)
 static int cmd_shared(void)
 {
 	double med[S_NSTATES], paired[S_NSTATES], p90, *ratio;
+	struct timespec settle = { 0, SHARED_SETTLE_MS * 1000000L };
+	int order[S_NSTATES], r, i, s, ep, efd;
+	unsigned int seed = 1;
 	struct loop_child lc;
 	long long *v[S_NSTATES];
-	int r, i, s, ep, efd;
 
-	for (s = 0; s < S_NSTATES; s++)
+	for (s = 0; s < S_NSTATES; s++) {
 		v[s] = samples();
+		order[s] = s;
+	}
 	ratio = calloc(rounds, sizeof(*ratio));
 	if (!ratio)
 		die("calloc");
@@ -600,14 +623,17 @@ static int cmd_shared(void)
 	/* warm up the child's slabs and caches */
 	for (i = 0; i < 3; i++)
 		loop_batch(&lc);
-	/* all states in every round, each round starting at another */
-	for (r = 0; r < rounds; r++)
+	for (r = 0; r < rounds; r++) {
+		shuffle(order, S_NSTATES, &seed);
 		for (i = 0; i < S_NSTATES; i++) {
-			s = (r + i) % S_NSTATES;
+			s = order[i];
 			shared_enter(s, &ep, &efd);
+			/* let the last state's deferred frees run first */
+			nanosleep(&settle, NULL);
 			v[s][r] = loop_batch(&lc);
 			shared_leave(ep, efd);
 		}
+	}
 	loop_stop(&lc);
 
 	if (csv)
