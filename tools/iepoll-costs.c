@@ -474,9 +474,9 @@ static const struct {
 	{ "nothing watched", NULL, "nothing watched" },
 	{ "one eventfd ADDed", "epoll", "epoll: one eventfd ADDed" },
 	{ "one eventfd ADDed", "iepoll", "iepoll: one eventfd ADDed" },
-	{ "one eventfd ADDed+DELed, open", "epoll",
+	{ "one eventfd ADDed+DELed kept open", "epoll",
 	  "epoll: ADDed, DELed, kept open" },
-	{ "one eventfd ADDed+DELed, open", "iepoll",
+	{ "one eventfd ADDed+DELed kept open", "iepoll",
 	  "iepoll: ADDed, DELed, kept open" },
 };
 
