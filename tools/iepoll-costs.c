@@ -13,17 +13,41 @@
  *                                     ADD of a new file, with 1,000 and
  *                                     100,000 files watched over 10
  *                                     instances
+ *   iepoll-costs shared [-n ROUNDS]   what another user's eventfd
+ *                                     create+close costs while this
+ *                                     process watches nothing, or one
+ *                                     eventfd through epoll or iepoll,
+ *                                     ADDed, or ADDed then DELed
  *
- * Every measurement alternates epoll and iepoll round by round and prints
- * medians (and the 90th percentile) in microseconds, with iepoll/epoll.
- * --csv prints "what,mux,median_us,p90_us" rows instead.  It measures; it
- * asserts nothing about time.  Run it as root in the VM, with the module
- * loaded: scripts/vm -- tools/iepoll-costs close
+ * close, fanout and add alternate epoll and iepoll round by round and
+ * print medians (and the 90th percentile) in microseconds, with
+ * iepoll/epoll.  --csv prints "what,mux,median_us,p90_us" rows instead.
+ *
+ * shared is the cost to others of what iepoll watches: every eventfd,
+ * timerfd, signalfd and epoll file shares one anonymous inode, so the
+ * fsnotify mark iepoll puts there for one watched eventfd is met by every
+ * close of such a file on the system.  A child of uid and gid 65534 times
+ * batches of 1,000 eventfd create+close pairs while this process is in
+ * each of five states in turn: nothing watched; one eventfd ADDed to
+ * epoll; one ADDed to iepoll; one ADDed to epoll and DELeted again, kept
+ * open; the same with iepoll.  Each round runs every state once, in a new
+ * random order (the same from run to run).  Each state is set up 10 ms
+ * before its batch, which gives the work the last one's teardown deferred
+ * (RCU frees, the mark's) time to run, and closed after it.  It prints ns
+ * per pair (median and 90th percentile of the batches), the median
+ * against nothing watched, and the median of each round's batch against
+ * that round's nothing-watched batch ("paired").  --csv: "what,mux,
+ * median_ns,p90_ns,vs_nothing,paired_vs_nothing", mux "none" for nothing
+ * watched.
+ *
+ * It measures; it asserts nothing about time.  Run it as root in the VM,
+ * with the module loaded: scripts/vm -- tools/iepoll-costs shared
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -33,6 +57,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -431,17 +456,237 @@ static int cmd_add(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* shared: eventfd create+close by another user, whatever we watch     */
+
+#define SHARED_BATCH	1000
+#define SHARED_UID	65534
+#define SHARED_SETTLE_MS	10
+
+enum state { S_NOTHING, S_EPOLL_ADD, S_IEPOLL_ADD, S_EPOLL_DEL,
+	     S_IEPOLL_DEL, S_NSTATES };
+
+static const struct {
+	const char *what;	/* the --csv "what" */
+	const char *mux;	/* the --csv "mux", NULL for nothing */
+	const char *row;
+} states[S_NSTATES] = {
+	{ "nothing watched", NULL, "nothing watched" },
+	{ "one eventfd ADDed", "epoll", "epoll: one eventfd ADDed" },
+	{ "one eventfd ADDed", "iepoll", "iepoll: one eventfd ADDed" },
+	{ "one eventfd ADDed+DELed kept open", "epoll",
+	  "epoll: ADDed, DELed, kept open" },
+	{ "one eventfd ADDed+DELed kept open", "iepoll",
+	  "iepoll: ADDed, DELed, kept open" },
+};
+
+struct loop_child {
+	pid_t pid;
+	int go;		/* one byte: run a batch */
+	int done;	/* the batch's time in ns, a long long */
+};
+
+/*
+ * A child of uid and gid 65534 that runs batches of SHARED_BATCH eventfd
+ * create+close pairs on request and sends back each batch's time.
+ */
+static void loop_start(struct loop_child *lc)
+{
+	int go[2], done[2];
+	long long t0, t;
+	char c;
+	int i, fd;
+
+	if (pipe(go) || pipe(done))
+		die("pipe");
+	lc->pid = fork();
+	if (lc->pid < 0)
+		die("fork");
+	if (lc->pid) {
+		close(go[0]);
+		close(done[1]);
+		lc->go = go[1];
+		lc->done = done[0];
+		return;
+	}
+	close(go[1]);
+	close(done[0]);
+	if (setgroups(0, NULL) || setgid(SHARED_UID) || setuid(SHARED_UID))
+		die("dropping to uid/gid 65534 (run it as root)");
+	while (read(go[0], &c, 1) == 1) {
+		t0 = now_ns();
+		for (i = 0; i < SHARED_BATCH; i++) {
+			fd = eventfd(0, 0);
+			if (fd < 0)
+				die("eventfd");
+			close(fd);
+		}
+		t = now_ns() - t0;
+		if (write(done[1], &t, sizeof(t)) != sizeof(t))
+			die("pipe");
+	}
+	_exit(0);
+}
+
+static long long loop_batch(struct loop_child *lc)
+{
+	long long t;
+
+	if (write(lc->go, "g", 1) != 1 ||
+	    read(lc->done, &t, sizeof(t)) != sizeof(t))
+		die("the child of uid 65534");
+	return t;
+}
+
+static void loop_stop(struct loop_child *lc)
+{
+	int status;
+
+	close(lc->go);
+	close(lc->done);
+	if (waitpid(lc->pid, &status, 0) != lc->pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("the child of uid 65534 failed");
+}
+
+/* What the watching process holds in state @s: an instance, an eventfd. */
+static void shared_enter(enum state s, int *ep, int *efd)
+{
+	const struct mux *mx = NULL;
+
+	*ep = -1;
+	*efd = -1;
+	if (s == S_EPOLL_ADD || s == S_EPOLL_DEL)
+		mx = &muxes[0];
+	else if (s == S_IEPOLL_ADD || s == S_IEPOLL_DEL)
+		mx = &muxes[1];
+	if (!mx)
+		return;
+	*ep = mx->create1(0);
+	*efd = eventfd(0, 0);
+	if (*ep < 0 || *efd < 0)
+		die(mx->name);
+	watched(mx, *ep, *efd, EPOLLIN);
+	if ((s == S_EPOLL_DEL || s == S_IEPOLL_DEL) &&
+	    mx->ctl(*ep, EPOLL_CTL_DEL, *efd, NULL))
+		die("DEL");
+}
+
+static void shared_leave(int ep, int efd)
+{
+	if (efd >= 0)
+		close(efd);
+	if (ep >= 0)
+		close(ep);
+}
+
+/*
+ * Put @v in a new random order.  The states run in a new order every
+ * round, so that none always follows the teardown of the same other one.
+ */
+static void shuffle(int *v, int n, unsigned int *seed)
+{
+	int i, j, t;
+
+	for (i = n - 1; i > 0; i--) {
+		j = rand_r(seed) % (i + 1);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_shared(void)
+{
+	double med[S_NSTATES], paired[S_NSTATES], p90, *ratio;
+	struct timespec settle = { 0, SHARED_SETTLE_MS * 1000000L };
+	int order[S_NSTATES], r, i, s, ep, efd;
+	unsigned int seed = 1;
+	struct loop_child lc;
+	long long *v[S_NSTATES];
+
+	for (s = 0; s < S_NSTATES; s++) {
+		v[s] = samples();
+		order[s] = s;
+	}
+	ratio = calloc(rounds, sizeof(*ratio));
+	if (!ratio)
+		die("calloc");
+	loop_start(&lc);
+	/* warm up the child's slabs and caches */
+	for (i = 0; i < 3; i++)
+		loop_batch(&lc);
+	for (r = 0; r < rounds; r++) {
+		shuffle(order, S_NSTATES, &seed);
+		for (i = 0; i < S_NSTATES; i++) {
+			s = order[i];
+			shared_enter(s, &ep, &efd);
+			/* let the last state's deferred frees run first */
+			nanosleep(&settle, NULL);
+			v[s][r] = loop_batch(&lc);
+			shared_leave(ep, efd);
+		}
+	}
+	loop_stop(&lc);
+
+	if (csv)
+		printf("what,mux,median_ns,p90_ns,vs_nothing,paired_vs_nothing\n");
+	else
+		printf("eventfd create+close by uid %d, batches of %d, %d rounds\n"
+		       "%-31s %10s %10s %10s %10s\n%-31s %10s %10s %10s %10s\n",
+		       SHARED_UID, SHARED_BATCH, rounds,
+		       "", "median", "p90", "median/", "paired",
+		       "the watching process", "ns/pair", "ns/pair",
+		       "nothing", "/nothing");
+	/* per round against the same round's nothing-watched batch */
+	for (s = 0; s < S_NSTATES; s++) {
+		for (r = 0; r < rounds; r++)
+			ratio[r] = v[0][r] ? (double)v[s][r] / v[0][r] : 0;
+		qsort(ratio, rounds, sizeof(*ratio), cmp_double);
+		paired[s] = ratio[(rounds - 1) / 2];
+	}
+	for (s = 0; s < S_NSTATES; s++) {
+		p90 = pct(v[s], rounds, 90) / (double)SHARED_BATCH;
+		med[s] = pct(v[s], rounds, 50) / (double)SHARED_BATCH;
+		if (csv)
+			printf("%s,%s,%.1f,%.1f,%.3f,%.3f\n", states[s].what,
+			       states[s].mux ? states[s].mux : "none",
+			       med[s], p90, med[s] / med[0], paired[s]);
+		else
+			printf("%-31s %10.0f %10.0f %10.3f %10.3f\n",
+			       states[s].row, med[s], p90, med[s] / med[0],
+			       paired[s]);
+	}
+	fflush(stdout);
+	for (s = 0; s < S_NSTATES; s++)
+		free(v[s]);
+	free(ratio);
+	return 0;
+}
+
 static void print_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iepoll-costs close|fanout|add [-n ROUNDS] [-w WIDTH] [--csv]\n"
+		"usage: iepoll-costs close|fanout|add|shared [-n ROUNDS] [-w WIDTH] [--csv]\n"
 		"  close   close() of a watched file to its peer seeing it, per file kind\n"
 		"  fanout  refusals of 3 levels of WIDTH (40) instances over a pipe, and\n"
 		"          the cost of one write at the bottom\n"
 		"  add     ADD+DEL of one file, and ADD of new files, with 1,000 and\n"
 		"          100,000 files watched over 10 instances\n"
+		"  shared  eventfd create+close by uid 65534, in ns per pair, while this\n"
+		"          process watches nothing, or one eventfd ADDed, or ADDed and\n"
+		"          DELeted but open, with epoll and with iepoll; each against\n"
+		"          nothing watched\n"
 		"Epoll and iepoll alternate round by round; medians and 90th percentiles\n"
-		"in microseconds, and iepoll/epoll.  Needs /dev/iepoll (run in the VM).\n");
+		"in microseconds, and iepoll/epoll (shared: all five states each round).\n"
+		"Needs /dev/iepoll and root (run in the VM).\n");
 }
 
 int main(int argc, char **argv)
@@ -491,6 +736,8 @@ int main(int argc, char **argv)
 		return cmd_fanout(width);
 	if (!strcmp(cmd, "add"))
 		return cmd_add();
+	if (!strcmp(cmd, "shared"))
+		return cmd_shared();
 	print_usage(stderr);
 	return 2;
 }
