@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <linux/iepoll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,26 +64,43 @@ static atomic_uint close_seq = 1;
 static atomic_uint dead_seq[MAXTAG];	/* close_seq when the tag's file closed */
 static atomic_long inserts, removes, delivered, waits, waits_ok, violations;
 
-static int ctl(int op, int fd, unsigned int events, unsigned long long data)
+static int ctl_on(int epfd, int op, int fd, unsigned int events,
+		  unsigned long long data)
 {
 	struct iepoll_ctl c = { .op = op, .fd = fd, .events = events,
 				.data = data };
 	struct epoll_event e = { .events = events, .data.u64 = data };
 
 	if (opt.native)
-		return epoll_ctl(ep, op, fd, &e);
-	return ioctl(ep, IEPOLL_IOC_CTL, &c);
+		return epoll_ctl(epfd, op, fd, &e);
+	return ioctl(epfd, IEPOLL_IOC_CTL, &c);
+}
+
+static int ctl(int op, int fd, unsigned int events, unsigned long long data)
+{
+	return ctl_on(ep, op, fd, events, data);
+}
+
+static void violationf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (atomic_fetch_add(&violations, 1) < 20) {
+		flockfile(stdout);
+		printf("threadfuzz: VIOLATION: ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+		fflush(stdout);
+		funlockfile(stdout);
+	}
 }
 
 static void violation(const char *fmt, unsigned long long a,
 		      unsigned long long b)
 {
-	if (atomic_fetch_add(&violations, 1) < 20) {
-		printf("threadfuzz: VIOLATION: ");
-		printf(fmt, a, b);
-		printf("\n");
-		fflush(stdout);
-	}
+	violationf(fmt, a, b);
 }
 
 static void fresh_pipe(struct pipe_slot *p)
