@@ -17,6 +17,11 @@
  * items) and ADD, MOD, DEL, write, drain and close them at random; waiter
  * threads wait on the instance with a zero or 1 ms timeout.
  *
+ * Beside them, instances nest (see "The nest world" below): nester
+ * threads ADD and DEL target instances into a hub whose waiters hold its
+ * mutex with long transfers; at the end, every nested instance lists
+ * (fdinfo) and counts (IEPOLL_IOC_STATS) what the threads counted.
+ *
  * Exit status: 0 every invariant held, 1 one broke, 2 bad arguments.
  */
 #define _GNU_SOURCE
@@ -32,7 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -234,12 +241,266 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
+/*
+ * The nest world: instances nested into a hub that always has many ready
+ * items, whose mutex long transfers hold, so that an ADD of one of them
+ * into the hub waits for that mutex after its nest checks.
+ */
+#define NT		4	/* target instances, nested into the hub */
+#define NNEST		2	/* nesters; nester k owns targets k and k + NNEST */
+#define NHUBWAIT	2	/* waiters of the hub, most with room for all */
+#define HUB_MAX		512	/* always-ready items of the hub */
+#define HUB_TAG(i)	(2ULL * MAXTAG + (i))
+#define T_TAG(j)	(3ULL * MAXTAG + (j))
+
+static int hub, tgt[NT], hub_items;
+static bool in_hub[NT];		/* changed by the target's nester only */
+static bool t_in_t[NT][NT];	/* [a][b]: tgt[a] is an item of tgt[b] */
+static atomic_long nest_adds, hub_waits;
+
+/* The random stream of thread @i of role @role, from the seed. */
+static unsigned long long stream(int role, unsigned int i)
+{
+	return opt.f.seed ^ fuzz_mix((unsigned long long)role << 32 | i);
+}
+
+static int wait_on(int epfd, struct epoll_event *evs, int max,
+		   long long timeout_ns)
+{
+	struct iepoll_wait w = { .events = (uintptr_t)evs, .maxevents = max,
+				 .timeout_ns = timeout_ns };
+
+	if (opt.native)
+		return epoll_wait(epfd, evs, max, timeout_ns / 1000000);
+	return ioctl(epfd, IEPOLL_IOC_WAIT, &w);
+}
+
+static int new_instance(void)
+{
+	int fd = opt.native ? epoll_create1(0) : open("/dev/iepoll", O_RDWR);
+
+	if (fd < 0) {
+		perror("iepoll-threadfuzz: a nested instance");
+		exit(1);
+	}
+	return fd;
+}
+
+/* The items /proc/self/fdinfo lists for @epfd. */
+static long fdinfo_items(int epfd)
+{
+	char path[64], line[512];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+	f = fopen(path, "re");
+	if (!f) {
+		perror("iepoll-threadfuzz: fdinfo");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "tfd:", 4);
+	fclose(f);
+	return n;
+}
+
+/* The items IEPOLL_IOC_STATS counts on @epfd; -1 on native epoll. */
+static long long stats_items(int epfd)
+{
+	struct iepoll_stats s;
+
+	if (opt.native)
+		return -1;
+	if (ioctl(epfd, IEPOLL_IOC_STATS, &s)) {
+		perror("iepoll-threadfuzz: IEPOLL_IOC_STATS");
+		return -2;
+	}
+	return s.items;
+}
+
+/* One ADD or DEL of a target by its nester: @want is the errno, or 0. */
+static int nest_ctl(int into, const char *where, int op, int j, int want)
+{
+	int rc = ctl_on(into, op, tgt[j], EPOLLIN, T_TAG(j));
+
+	if (op == EPOLL_CTL_ADD)
+		atomic_fetch_add(&nest_adds, 1);
+	if (want ? rc == -1 && errno == want : !rc)
+		return rc;
+	violationf("%s of target %d %s: %s, not %s", op == EPOLL_CTL_ADD ?
+		   "ADD" : "DEL", j, where, rc ? strerror(errno) : "success",
+		   want ? strerror(want) : "success");
+	return rc;
+}
+
+/*
+ * ADD and DEL of its two targets into the hub (an ADD, EEXIST or not,
+ * runs the nest checks and then waits for the hub's mutex) and into each
+ * other (ELOOP the other way round).
+ */
+static void *nester(void *arg)
+{
+	unsigned int k = (uintptr_t)arg;
+	unsigned long long r = stream('n', k);
+	int j, o;
+
+	while (!atomic_load(&stop)) {
+		j = fuzz_rnd(&r) % 2 ? k : k + NNEST;
+		o = j == (int)k ? k + NNEST : k;
+		switch (fuzz_rnd(&r) % 8) {
+		case 0: case 1: case 2: case 3:
+			if (!nest_ctl(hub, "into the hub", EPOLL_CTL_ADD, j,
+				      in_hub[j] ? EEXIST : 0))
+				in_hub[j] = true;
+			break;
+		case 4: case 5:
+			if (!nest_ctl(hub, "from the hub", EPOLL_CTL_DEL, j,
+				      in_hub[j] ? 0 : ENOENT))
+				in_hub[j] = false;
+			break;
+		case 6:
+			if (!nest_ctl(tgt[o], "into its sibling", EPOLL_CTL_ADD,
+				      j, t_in_t[j][o] ? EEXIST :
+				      t_in_t[o][j] ? ELOOP : 0))
+				t_in_t[j][o] = true;
+			break;
+		default:
+			if (!nest_ctl(tgt[o], "from its sibling", EPOLL_CTL_DEL,
+				      j, t_in_t[j][o] ? 0 : ENOENT))
+				t_in_t[j][o] = false;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Long transfers: most waits have room for every item of the hub.  Its
+ * always-ready items are owed to every such wait that may sleep, as in
+ * waiter(); each at most once.
+ */
+static void *hub_waiter(void *arg)
+{
+	unsigned long long r = stream('h', (uintptr_t)arg), tag;
+	int max = hub_items + NT, n, i, got, want;
+	struct epoll_event *evs = calloc(max, sizeof(*evs));
+	unsigned char *seen = calloc(hub_items + 1, 1);
+	long long timeout;
+	bool all;
+
+	if (!evs || !seen) {
+		perror("iepoll-threadfuzz: hub waiter");
+		exit(1);
+	}
+	while (!atomic_load(&stop)) {
+		all = fuzz_rnd(&r) % 8;
+		want = all ? max : 1 + (int)(fuzz_rnd(&r) % max);
+		timeout = fuzz_rnd(&r) % 4 ? 0 : 1000000;
+		n = wait_on(hub, evs, want, timeout);
+		atomic_fetch_add(&hub_waits, 1);
+		if (n < 0) {
+			violationf("wait on the hub: %s", strerror(errno));
+			continue;
+		}
+		memset(seen, 0, hub_items);
+		for (i = got = 0; i < n; i++) {
+			tag = evs[i].data.u64;
+			if (tag >= HUB_TAG(0) && tag < HUB_TAG(hub_items)) {
+				if (seen[tag - HUB_TAG(0)]++)
+					violationf("the hub delivered item %llu twice in one wait",
+						   tag - HUB_TAG(0));
+				got++;
+			} else if (tag < T_TAG(0) || tag >= T_TAG(NT)) {
+				violationf("the hub delivered unknown data %#llx", tag);
+			}
+		}
+		if (all && timeout && got != hub_items)
+			violationf("level-triggered items of the hub lost: %d of %d",
+				   got, hub_items);
+	}
+	free(seen);
+	free(evs);
+	return NULL;
+}
+
+/*
+ * The hub, its hub_items always-ready items (one eventfd under as many
+ * descriptor numbers, each closed after its ADD: the file stays open, so
+ * the items stay) and the targets, within RLIMIT_NOFILE.
+ */
+static void nest_setup(void)
+{
+	struct rlimit rl = { 0 };
+	long limit;
+	int efd, lo, n, i, d;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > 1 << 20)
+		rl.rlim_cur = 1 << 20;
+	limit = rl.rlim_cur;
+
+	hub = new_instance();
+	for (i = 0; i < NT; i++)
+		tgt[i] = new_instance();
+
+	efd = eventfd(1, EFD_NONBLOCK);
+	lo = efd < 0 ? -1 : fcntl(efd, F_DUPFD, 0);
+	if (lo < 0) {
+		perror("iepoll-threadfuzz: the hub's eventfd");
+		exit(1);
+	}
+	close(lo);
+	n = limit - 1 - lo < HUB_MAX ? limit - 1 - lo : HUB_MAX;
+	for (i = 0; i < n; i++) {
+		d = fcntl(efd, F_DUPFD, lo + i);
+		if (d < 0)
+			break;
+		if (!ctl_on(hub, EPOLL_CTL_ADD, d, EPOLLIN, HUB_TAG(hub_items)))
+			hub_items++;
+		close(d);
+	}
+}
+
+/* After the threads: does @name list the items the threads counted? */
+static int nest_check_items(const char *name, int epfd, long want)
+{
+	long listed = fdinfo_items(epfd);
+	long long items = stats_items(epfd);
+
+	if (listed == want && (items == -1 || items == want))
+		return 0;
+	printf("threadfuzz: VIOLATION: %s lists %ld items (stats %lld), ",
+	       name, listed, items);
+	printf("the threads counted %ld; seed %#llx\n", want, opt.f.seed);
+	return 1;
+}
+
+/* Every instance's count. */
+static int nest_finish(void)
+{
+	long want[NT] = { 0 }, hub_want = hub_items;
+	int bad = 0, i, j;
+	char name[32];
+
+	for (j = 0; j < NT; j++) {
+		hub_want += in_hub[j];
+		for (i = 0; i < NT; i++)
+			want[i] += t_in_t[j][i];
+	}
+	for (j = 0; j < NT; j++) {
+		snprintf(name, sizeof(name), "target %d", j);
+		bad |= nest_check_items(name, tgt[j], want[j]);
+	}
+	bad |= nest_check_items("the hub", hub, hub_want);
+	return bad;
+}
+
 static const char help[] =
 "Usage: iepoll-threadfuzz [OPTIONS]\n"
 "Race churner threads (ADD, MOD, DEL, write, drain, close of their own pipes)\n"
 "against waiter threads on one /dev/iepoll instance and check invariants: no\n"
 "lost level-triggered readiness, no event of a file closed before the wait\n"
-"began, and IEPOLL_IOC_STATS equal to what the threads counted.\n"
+"began, and IEPOLL_IOC_STATS equal to what the threads counted. Beside them,\n"
+"nest instances into a hub held by long transfers.\n"
 "Needs the iepoll module (run it in the VM: scripts/vm -- ...).\n\n"
 "  -d, --duration S   run for S seconds (default 30)\n"
 "  -s, --seed S       seed of the threads' random streams (default: clock)\n"
@@ -287,7 +548,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	pthread_t churners[NCHURN], waiters[NWAIT];
+	pthread_t churners[NCHURN], waiters[NWAIT], nesters[NNEST];
+	pthread_t hub_waiters[NHUBWAIT];
 	struct pipe_slot ready[K_READY], *pipes;
 	long watched = K_READY;
 	double start;
@@ -333,8 +595,11 @@ int main(int argc, char **argv)
 		}
 		atomic_fetch_add(&inserts, 1);
 	}
+	nest_setup();
 	printf("threadfuzz: seed %#llx, %d churners, %d waiters, %.0f s\n",
 	       opt.f.seed, NCHURN, NWAIT, opt.f.duration);
+	printf("threadfuzz: %d nesters of %d targets, %d waiters of a hub of %d ready items\n",
+	       NNEST, NT, NHUBWAIT, hub_items);
 	fflush(stdout);
 
 	start = fuzz_now();
@@ -342,11 +607,20 @@ int main(int argc, char **argv)
 		pthread_create(&churners[i], NULL, churner, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < NWAIT; i++)
 		pthread_create(&waiters[i], NULL, waiter, (void *)(uintptr_t)(i + 1));
+	for (i = 0; i < NNEST; i++)
+		pthread_create(&nesters[i], NULL, nester, (void *)(uintptr_t)i);
+	for (i = 0; i < NHUBWAIT; i++)
+		pthread_create(&hub_waiters[i], NULL, hub_waiter,
+			       (void *)(uintptr_t)i);
 	while (fuzz_now() - start < opt.f.duration)
 		usleep(100000);
 	atomic_store(&stop, true);
 	for (i = 0; i < NWAIT; i++)
 		pthread_join(waiters[i], NULL);
+	for (i = 0; i < NNEST; i++)
+		pthread_join(nesters[i], NULL);
+	for (i = 0; i < NHUBWAIT; i++)
+		pthread_join(hub_waiters[i], NULL);
 	for (i = 0; i < NCHURN; i++) {
 		pthread_join(churners[i], (void **)&pipes);
 		for (j = 0; j < PIPES; j++)
@@ -354,6 +628,7 @@ int main(int argc, char **argv)
 		free(pipes);
 	}
 	bad = opt.native ? 0 : check_stats(watched);
+	bad |= nest_finish();
 	start = fuzz_now() - start;
 	printf("threadfuzz: %.0f s, %ld waits (%.0f/s), %ld events, ",
 	       start, atomic_load(&waits), atomic_load(&waits) / start,
@@ -361,6 +636,8 @@ int main(int argc, char **argv)
 	printf("%ld inserts, %ld removes, %ld violations\n",
 	       atomic_load(&inserts), atomic_load(&removes),
 	       atomic_load(&violations));
+	printf("threadfuzz: %ld nested ADDs, %ld hub waits\n",
+	       atomic_load(&nest_adds), atomic_load(&hub_waits));
 	if (opt.f.json)
 		printf("{\"tool\": \"threadfuzz\", \"seed\": %llu, %s %.1f, %s %ld, %s %ld}\n",
 		       opt.f.seed, "\"seconds\":", start, "\"waits\":", atomic_load(&waits),
