@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the iepoll tools (iepoll-demo, iepoll-bench) and the
+ * Helpers shared by the iepoll tools (iepoll-demo, iepoll-tracecost) and the
  * trace selftests: a private tracefs instance, trace line parsing, and thin
  * wrappers around the /dev/iepoll ioctls.
  */

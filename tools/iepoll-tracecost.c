@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iepoll-bench - the cost of the iepoll trace events on wait throughput.
+ * iepoll-tracecost - the cost of the iepoll trace events on wait throughput.
  *
  * N pipes, each holding one byte, are watched level-triggered, so every
  * IEPOLL_IOC_WAIT (timeout 0, maxevents N) transfers N events and re-queues
@@ -9,7 +9,7 @@
  * alternating rounds of one run, and the ratio of the medians is printed.
  * It measures; it asserts nothing about time.
  *
- * Usage: iepoll-bench [-n PIPES] [-r ROUNDS] [-t MILLISECONDS]
+ * Usage: iepoll-tracecost [-n PIPES] [-r ROUNDS] [-t MILLISECONDS]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +70,8 @@ static double measure(int iep, struct epoll_event *ev, int n, int ms,
 	do {
 		for (i = 0; i < 16; i++) {
 			if (iep_wait(iep, ev, n, 0) != n) {
-				fprintf(stderr, "iepoll-bench: wait did not return %d events: %s\n",
+				fprintf(stderr,
+					"iepoll-tracecost: wait did not return %d events: %s\n",
 					n, strerror(errno));
 				exit(1);
 			}
@@ -127,13 +128,13 @@ int main(int argc, char **argv)
 
 	iep = iepoll_create1(O_CLOEXEC);
 	if (iep < 0) {
-		perror("iepoll-bench: open /dev/iepoll");
+		perror("iepoll-tracecost: open /dev/iepoll");
 		return 1;
 	}
 	for (i = 0; i < npipes; i++) {
 		if (pipe(p) || write(p[1], "x", 1) != 1 ||
 		    iep_ctl(iep, EPOLL_CTL_ADD, p[0], EPOLLIN, i)) {
-			perror("iepoll-bench: pipe/write/IEPOLL_IOC_CTL");
+			perror("iepoll-tracecost: pipe/write/IEPOLL_IOC_CTL");
 			return 1;
 		}
 	}
@@ -142,11 +143,11 @@ int main(int argc, char **argv)
 	on = calloc(rounds, sizeof(*on));
 	if (!ev || !off || !on)
 		return 1;
-	if (tfs_create(&tfs, "iepoll-bench"))
+	if (tfs_create(&tfs, "iepoll-tracecost"))
 		return 1;
 	atexit(cleanup);
 
-	printf("iepoll-bench: %d ready level-triggered pipes, maxevents %d, timeout 0\n",
+	printf("iepoll-tracecost: %d ready level-triggered pipes, maxevents %d, timeout 0\n",
 	       npipes, npipes);
 	printf("%d rounds of %d ms with the iepoll events off and on\n", rounds, ms);
 	measure(iep, ev, npipes, ms / 4 + 1, &waits);	/* warm up */
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 				report(r, "on ", on[r], waits, ev_on);
 				if (ev_on < waits) {
 					fprintf(stderr,
-						"iepoll-bench: the events were not recorded\n");
+						"iepoll-tracecost: the events were not recorded\n");
 					return 1;
 				}
 			} else {
