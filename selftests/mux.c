@@ -179,28 +179,3 @@ int write_long(const char *path, long val)
 	close(fd);
 	return ret;
 }
-
-int fdinfo_items(pid_t pid, int fd, struct fdinfo_item *items, int max)
-{
-	struct fdinfo_item it;
-	char path[64], line[256];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line,
-			   "tfd: %d events: %x data: %llx pos:%lli ino:%lx sdev:%x",
-			   &it.tfd, &it.events, &it.data, &it.pos, &it.ino,
-			   &it.sdev) != 6)
-			continue;
-		if (n < max)
-			items[n] = it;
-		n++;
-	}
-	fclose(f);
-	return n;
-}

@@ -86,16 +86,8 @@ int drop_capability(int cap);
 int read_long(const char *path, long *val);
 int write_long(const char *path, long val);
 
-struct fdinfo_item {
-	int tfd;
-	unsigned int events;
-	unsigned long long data;
-	long long pos;
-	unsigned long ino;
-	unsigned int sdev;
-};
-
-/* Parses the tfd lines of /proc/<pid>/fdinfo/<fd>; -1 with errno. */
-int fdinfo_items(pid_t pid, int fd, struct fdinfo_item *items, int max);
+/* The tfd lines of /proc/<pid>/fdinfo/<fd>: tools/lib's parser. */
+#define fdinfo_item	iepoll_fdinfo_item
+#define fdinfo_items	iepoll_fdinfo_items
 
 #endif /* _IEPOLL_SELFTESTS_MUX_H */

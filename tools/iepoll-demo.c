@@ -5,7 +5,7 @@
  * the trace lines it produced, then the instance's statistics (ioctl and
  * fdinfo) and a histogram of the delivery latency (a hist trigger).
  *
- * Run as root with the module loaded: tools/iepoll-demo
+ * Run as root with the module loaded: tools/iepoll-demo (no arguments).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 
 #include "iepoll-tools.h"
+#include "lib/tool.h"
 
+#define PROG		"iepoll-demo"
 #define HIST_TRIGGER	"hist:keys=latency_ns.log2:vals=hitcount:sort=latency_ns"
 
 static struct tfs tfs;
@@ -48,7 +50,7 @@ static void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "iepoll-demo: ");
+	fprintf(stderr, PROG ": ");
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, ": %s\n", strerror(errno));
 	va_end(ap);
@@ -155,13 +157,38 @@ static void show_stats(void)
 	fclose(f);
 }
 
-int main(void)
+static void usage(FILE *f)
 {
+	fprintf(f,
+		"Usage: " PROG "\n"
+		"Watch two pipes and a socket pair through /dev/iepoll with the iepoll\n"
+		"trace events on, and show what each step did inside the module: its\n"
+		"trace lines, then the instance's statistics and a histogram of the\n"
+		"delivery latency.  Needs root and the iepoll module.\n"
+		"\n"
+		"  -h, --help     this text\n"
+		"  -V, --version  the version\n"
+		"\n"
+		"Exit status: 0, 1 if a step failed, 2 on a bad argument.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tool tool = { .name = PROG, .usage = usage };
+	static const struct option longopts[] = {
+		TOOL_OPT_HELP, TOOL_OPT_VERSION, { }
+	};
 	int pa[2], pb[2], sp[2];
 	struct iepoll_stats st;
 	pthread_t thr;
 	char buf[16], *hist;
 	struct stat sb;
+
+	tool_init(&tool, argv);
+	while (tool_getopt(argc, argv, "hV", longopts) != -1)
+		;
+	if (optind < argc)
+		tool_usage_error("unexpected argument '%s'", argv[optind]);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	iep = iepoll_create1(O_CLOEXEC);
@@ -169,7 +196,7 @@ int main(void)
 		die("open /dev/iepoll (is the module loaded?)");
 	if (iepoll_get_stats(iep, &st))
 		die("IEPOLL_IOC_STATS");
-	if (tfs_create(&tfs, "iepoll-demo"))
+	if (tfs_create(&tfs, PROG))
 		return 1;
 	atexit(cleanup);
 	signal(SIGINT, on_signal);

@@ -30,10 +30,12 @@
 
 #include <linux/iepoll.h>
 
+#include "lib/tool.h"
+
 #define PROG		"iepoll-run"
 #define DEVICE		"/dev/iepoll"
 #define LIBNAME		"libiepoll-run.so"
-#define EXIT_SELF	125
+#define EXIT_SELF	TOOL_EXIT_RUNNER
 
 static pid_t child;
 
@@ -43,13 +45,15 @@ static void usage(FILE *f)
 		"Usage: " PROG " [--fallback] [--quiet] [--log FILE] [--] CMD [ARGS...]\n"
 		"Run CMD with every epoll call of it and of its children on " DEVICE ".\n"
 		"\n"
-		"  --fallback  if " DEVICE " cannot be opened, warn once and run CMD on\n"
-		"              native epoll (without it, " PROG " fails)\n"
-		"  --quiet     do not say at exit that CMD made no epoll call through\n"
-		"              the library (static binaries, Go's raw syscalls)\n"
-		"  --log FILE  append a line per instance created and per instance\n"
-		"              closed (its IEPOLL_IOC_STATS counters) to FILE\n"
-		"  -h, --help  this text\n"
+		"  --fallback     if " DEVICE " cannot be opened, warn once and run\n"
+		"                 CMD on native epoll (without it, " PROG " fails)\n"
+		"  --quiet        do not say at exit that CMD made no epoll call\n"
+		"                 through the library (static binaries, Go's raw\n"
+		"                 syscalls)\n"
+		"  --log FILE     append a line per instance created and per instance\n"
+		"                 closed (its IEPOLL_IOC_STATS counters) to FILE\n"
+		"  -h, --help     this text\n"
+		"  -V, --version  the version\n"
 		"\n"
 		"Exit status: CMD's; 125 if " PROG " fails, 126 if CMD cannot run,\n"
 		"127 if CMD is not found.\n");
@@ -209,8 +213,14 @@ int main(int argc, char **argv)
 		{ "fallback", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_OPT_HELP,
+		TOOL_OPT_VERSION,
 		{ }
+	};
+	static const struct tool tool = {
+		.name = PROG,
+		.usage = usage,
+		.usage_status = EXIT_SELF,
 	};
 	bool fallback = false, quiet = false;
 	char lib[PATH_MAX], logpath[PATH_MAX];
@@ -219,7 +229,9 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = forward };
 	long creates;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	tool_init(&tool, argv);
+	/* "+": CMD's options are CMD's */
+	while ((c = tool_getopt(argc, argv, "+hV", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			fallback = true;
@@ -230,19 +242,10 @@ int main(int argc, char **argv)
 		case 'l':
 			log = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_SELF;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, PROG ": no command given\n");
-		usage(stderr);
-		return EXIT_SELF;
-	}
+	if (optind >= argc)
+		tool_usage_error("no command given");
 
 	if (find_library(lib, sizeof(lib)))
 		return EXIT_SELF;

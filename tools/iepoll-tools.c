@@ -252,35 +252,3 @@ int iep_wait(int iep, struct epoll_event *ev, int maxevents, int64_t timeout_ns)
 	return iepoll_pwait2(iep, ev, maxevents, timeout_ns < 0 ? NULL : &ts,
 			     NULL);
 }
-
-/*
- * fdinfo has "iepoll-id:\tN" on a line of its own and the counters on one
- * line, "iepoll-stats:\tinserts N modifies N ...".
- */
-long long fdinfo_get(int fd, const char *key)
-{
-	char path[64], line[512], *tok, *s;
-	size_t klen = strlen(key);
-	long long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (val < 0 && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			val = strtoll(line + klen + 1, NULL, 0);
-		} else if (!strncmp(line, "iepoll-stats:", 13)) {
-			s = line + 13;
-			while ((tok = strsep(&s, " \t\n"))) {
-				if (!strcmp(tok, key) && s) {
-					val = strtoll(s, NULL, 0);
-					break;
-				}
-			}
-		}
-	}
-	fclose(f);
-	return val;
-}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the iepoll tools (iepoll-demo, iepoll-bench) and the
+ * Helpers shared by the iepoll tools (iepoll-demo, iepoll-tracecost) and the
  * trace selftests: a private tracefs instance, trace line parsing, and thin
  * wrappers around the /dev/iepoll ioctls.
  */
@@ -77,6 +77,9 @@ long long tev_num(const struct tev *e, const char *key);
 int iep_ctl(int iep, int op, int fd, u32 events, u64 data);
 int iep_wait(int iep, struct epoll_event *ev, int maxevents, int64_t timeout_ns);
 /* Field @key of /proc/self/fdinfo/@fd ("iepoll-id", "inserts", ...), or -1. */
-long long fdinfo_get(int fd, const char *key);
+static inline long long fdinfo_get(int fd, const char *key)
+{
+	return iepoll_fdinfo_get(0, fd, key);
+}
 
 #endif /* IEPOLL_TOOLS_H */

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -27,9 +28,11 @@
 #include <sys/resource.h>
 
 #include "../iepoll-tools.h"
+#include "../lib/tool.h"
 #include "bench.h"
 #include "report.h"
 
+#define PROG		"mux-bench"
 #define TFS_NAME	"iepoll-mux-bench"
 #define WANT_NOFILE	1048576
 
@@ -51,7 +54,7 @@ void die(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "mux-bench: ");
+	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -151,13 +154,13 @@ static void raise_nofile(void)
 		peer_fd_base = rl.rlim_cur / 2;
 }
 
-static void print_help(FILE *f, const char *prog)
+static void print_help(FILE *f)
 {
 	const struct workload *wl;
 	int i;
 
 	fprintf(f,
-		"usage: %s [options]\n"
+		"Usage: " PROG " [options]\n"
 		"Run workloads against select, poll, epoll, iepoll (/dev/iepoll) and\n"
 		"io_uring's poll, alternating them in rounds, and print the medians\n"
 		"and each one's ratio to epoll.  Needs root and the iepoll module\n"
@@ -174,8 +177,10 @@ static void print_help(FILE *f, const char *prog)
 		"                        the medians and ratios of the table\n"
 		"  -R, --report CSV      run nothing: the table (and --summary) of\n"
 		"                        the rows in CSV, as --csv wrote them\n"
-		"  -h, --help\n\n"
-		"Workloads (N values; quick):\n", prog);
+		"  -h, --help            this text\n"
+		"  -V, --version         the version\n\n"
+		"Exit status: 0, 1 if a run failed, 2 on a bad argument.\n\n"
+		"Workloads (N values; quick):\n");
 	for (wl = workloads; wl->name; wl++) {
 		fprintf(f, "  %-12s ", wl->name);
 		for (i = 0; wl->ns[i]; i++)
@@ -229,9 +234,11 @@ int main(int argc, char **argv)
 		{ "csv", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
 		{ "report", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
+		TOOL_OPT_HELP,
+		TOOL_OPT_VERSION,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct tool tool = { .name = PROG, .usage = print_help };
 	struct bench_opts o = { .rounds = 0, .sample_ms = 0 };
 	const char *only_wl = NULL, *only_mux = NULL, *csv = NULL;
 	const char *summary = NULL, *from = NULL;
@@ -241,21 +248,18 @@ int main(int argc, char **argv)
 	int opt, r, i, k, nmux;
 	struct report rep;
 
-	while ((opt = getopt_long(argc, argv, "qr:t:w:m:n:o:s:R:h", longopts,
-				  NULL)) != -1) {
+	tool_init(&tool, argv);
+	while ((opt = tool_getopt(argc, argv, "qr:t:w:m:n:o:s:R:hV",
+				  longopts)) != -1) {
 		switch (opt) {
 		case 'q':
 			o.quick = true;
 			break;
 		case 'r':
-			o.rounds = atoi(optarg);
-			if (o.rounds < 1)
-				die("--rounds wants a number >= 1, not %s", optarg);
+			o.rounds = tool_number("--rounds", optarg, 1, INT_MAX);
 			break;
 		case 't':
-			o.sample_ms = atoi(optarg);
-			if (o.sample_ms < 1)
-				die("--time wants milliseconds >= 1, not %s", optarg);
+			o.sample_ms = tool_number("--time", optarg, 1, INT_MAX);
 			break;
 		case 'w':
 			only_wl = optarg;
@@ -264,7 +268,8 @@ int main(int argc, char **argv)
 			only_mux = optarg;
 			break;
 		case 'n':
-			max_n = atol(optarg);
+			/* 0: no limit, as without it */
+			max_n = tool_number("--max-n", optarg, 0, INT_MAX);
 			break;
 		case 'o':
 			csv = optarg;
@@ -275,19 +280,10 @@ int main(int argc, char **argv)
 		case 'R':
 			from = optarg;
 			break;
-		case 'h':
-			print_help(stdout, argv[0]);
-			return 0;
-		default:
-			print_help(stderr, argv[0]);
-			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "mux-bench: unexpected argument %s\n", argv[optind]);
-		print_help(stderr, argv[0]);
-		return 2;
-	}
+	if (optind < argc)
+		tool_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o.rounds)
 		o.rounds = o.quick ? 3 : 5;
 	if (!o.sample_ms)
@@ -302,7 +298,7 @@ int main(int argc, char **argv)
 				if (!strcmp(wl->name, tok))
 					break;
 			if (!wl->name)
-				die("no workload named %s (see --help)", tok);
+				tool_usage_error("no workload named %s", tok);
 		}
 		free(list);
 	}
@@ -313,7 +309,8 @@ int main(int argc, char **argv)
 		     tok = strtok_r(NULL, ",", &save))
 			if (!mux_find(tok) && strcmp(tok, "syscall") &&
 			    strcmp(tok, "ioctl"))
-				die("no multiplexer named %s (see --help)", tok);
+				tool_usage_error("no multiplexer named %s",
+						 tok);
 		free(list);
 	}
 

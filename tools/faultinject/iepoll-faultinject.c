@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -45,6 +46,9 @@
 #include <sys/syscall.h>
 #include <linux/iepoll.h>
 
+#include "../lib/tool.h"
+
+#define PROG		"iepoll-faultinject"
 #define DEVICE		"/dev/iepoll"
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 #define MAX_NTH		5000
@@ -635,23 +639,68 @@ static int module_cycles(unsigned int cycles, const char *ko)
 	return 0;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [--smoke [ROUNDS] | --cycle N IEPOLL_KO]\n"
+		"Fail each allocation of an iepoll operation in turn, one KTAP test\n"
+		"per scenario.  Needs root, the iepoll module and a kernel with\n"
+		"CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS (the debug\n"
+		"kernel's VM).\n"
+		"\n"
+		"  --smoke [ROUNDS]       no injection: open, watch, wait and close\n"
+		"                         ROUNDS times (default 1)\n"
+		"  --cycle N IEPOLL_KO    unload the module and load IEPOLL_KO N times,\n"
+		"                         with instances used in between (one KTAP test)\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          the version\n"
+		"\n"
+		"Exit status: 0, 1 if a test failed, 2 on a bad argument.\n");
+}
+
 int main(int argc, char **argv)
 {
-	int rounds, i;
+	static const struct option longopts[] = {
+		{ "smoke", no_argument, NULL, 's' },
+		{ "cycle", required_argument, NULL, 'c' },
+		TOOL_OPT_HELP,
+		TOOL_OPT_VERSION,
+		{ }
+	};
+	static const struct tool tool = { .name = PROG, .usage = usage };
+	bool smoke = false;
+	const char *cycles = NULL;
+	int rounds = 1, i, c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc >= 2 && !strcmp(argv[1], "--smoke")) {
-		rounds = argc >= 3 ? atoi(argv[2]) : 1;
+	tool_init(&tool, argv);
+	while ((c = tool_getopt(argc, argv, "hV", longopts)) != -1) {
+		switch (c) {
+		case 's':
+			smoke = true;
+			break;
+		case 'c':
+			cycles = optarg;
+			break;
+		}
+	}
+	if (smoke && cycles)
+		tool_usage_error("--smoke and --cycle exclude each other");
+	if (cycles) {
+		unsigned int n = tool_number("--cycle", cycles, 0, UINT_MAX);
+
+		if (argc - optind != 1)
+			tool_usage_error("--cycle N takes one IEPOLL_KO");
+		return module_cycles(n, argv[optind]);
+	}
+	if (smoke && argc - optind == 1)
+		rounds = tool_number("--smoke", argv[optind++], 0, INT_MAX);
+	if (optind < argc)
+		tool_usage_error("unexpected argument '%s'", argv[optind]);
+	if (smoke) {
 		for (i = 0; i < rounds; i++)
 			smoke_round();
 		return 0;
-	}
-	if (argc == 4 && !strcmp(argv[1], "--cycle"))
-		return module_cycles(strtoul(argv[2], NULL, 10), argv[3]);
-	if (argc != 1) {
-		fprintf(stderr, "usage: %s [--smoke [rounds] | --cycle N IEPOLL_KO]\n",
-			argv[0]);
-		return 2;
 	}
 	return run_all();
 }

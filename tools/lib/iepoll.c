@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -245,4 +246,65 @@ long iepoll_debugfs_instances(void)
 			break;
 	fclose(f);
 	return n;
+}
+
+static FILE *fdinfo_open(pid_t pid, int fd)
+{
+	char path[64];
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	else
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return fopen(path, "re");
+}
+
+int iepoll_fdinfo_items(pid_t pid, int fd, struct iepoll_fdinfo_item *items,
+			int max)
+{
+	struct iepoll_fdinfo_item it;
+	char line[256];
+	int n = 0;
+	FILE *f = fdinfo_open(pid, fd);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line,
+			   "tfd: %d events: %x data: %llx pos:%lli ino:%lx sdev:%x",
+			   &it.tfd, &it.events, &it.data, &it.pos, &it.ino,
+			   &it.sdev) != 6)
+			continue;
+		if (n < max)
+			items[n] = it;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+long long iepoll_fdinfo_get(pid_t pid, int fd, const char *key)
+{
+	char line[512], *tok, *s;
+	size_t klen = strlen(key);
+	long long val = -1;
+	FILE *f = fdinfo_open(pid, fd);
+
+	if (!f)
+		return -1;
+	while (val < 0 && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			val = strtoll(line + klen + 1, NULL, 0);
+		} else if (!strncmp(line, "iepoll-stats:", 13)) {
+			s = line + 13;
+			while ((tok = strsep(&s, " \t\n"))) {
+				if (!strcmp(tok, key) && s) {
+					val = strtoll(s, NULL, 0);
+					break;
+				}
+			}
+		}
+	}
+	fclose(f);
+	return val;
 }

@@ -40,6 +40,27 @@ int iepoll_get_stats_v2(int epfd, struct iepoll_stats_v2 *stats);
 long iepoll_debugfs_instances(void);
 
 /*
+ * /proc/@pid/fdinfo/@fd of an instance (@pid 0: this process).  An item is
+ * a line as epoll's, "tfd: N events: X data: X pos:N ino:X sdev:X";
+ * "iepoll-id:\tN" and the others have a line each, and the counters share
+ * one, "iepoll-stats:\tinserts N modifies N ...".
+ */
+struct iepoll_fdinfo_item {
+	int tfd;
+	unsigned int events;
+	unsigned long long data;
+	long long pos;
+	unsigned long ino;
+	unsigned int sdev;
+};
+
+/* The items, the first @max in @items: their number, or -1 with errno. */
+int iepoll_fdinfo_items(pid_t pid, int fd, struct iepoll_fdinfo_item *items,
+			int max);
+/* Field @key ("iepoll-id", or a counter: "inserts" ...), or -1. */
+long long iepoll_fdinfo_get(pid_t pid, int fd, const char *key);
+
+/*
  * IEPOLL_IOC_SUBMIT: apply @nchanges changes in order, then wait as
  * iepoll_pwait2() would (@maxevents 0: no wait).  With @results, every
  * change is attempted and results[i] is its 0 or -errno; without, the first

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iepoll-bench - the cost of the iepoll trace events on wait throughput.
+ * iepoll-tracecost - the cost of the iepoll trace events on wait throughput.
  *
  * N pipes, each holding one byte, are watched level-triggered, so every
  * IEPOLL_IOC_WAIT (timeout 0, maxevents N) transfers N events and re-queues
@@ -9,10 +9,12 @@
  * alternating rounds of one run, and the ratio of the medians is printed.
  * It measures; it asserts nothing about time.
  *
- * Usage: iepoll-bench [-n PIPES] [-r ROUNDS] [-t MILLISECONDS]
+ * Usage: iepoll-tracecost [-n PIPES] [-r ROUNDS] [-t MILLISECONDS]
+ * (--help for the whole of it).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,9 @@
 #include <unistd.h>
 
 #include "iepoll-tools.h"
+#include "lib/tool.h"
+
+#define PROG	"iepoll-tracecost"
 
 static struct tfs tfs;
 
@@ -70,7 +75,8 @@ static double measure(int iep, struct epoll_event *ev, int n, int ms,
 	do {
 		for (i = 0; i < 16; i++) {
 			if (iep_wait(iep, ev, n, 0) != n) {
-				fprintf(stderr, "iepoll-bench: wait did not return %d events: %s\n",
+				fprintf(stderr,
+					PROG ": wait did not return %d events: %s\n",
 					n, strerror(errno));
 				exit(1);
 			}
@@ -96,8 +102,30 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [-n PIPES] [-r ROUNDS] [-t MILLISECONDS]\n"
+		"What the iepoll trace events cost IEPOLL_IOC_WAIT: PIPES ready\n"
+		"level-triggered pipes (each wait returns them all), the wait rate\n"
+		"with every iepoll event off and on, in alternating rounds, and\n"
+		"the ratio of the medians.  Needs root and the iepoll module.\n"
+		"\n"
+		"  -n PIPES          pipes watched (default 64)\n"
+		"  -r ROUNDS         rounds of each setting (default 5)\n"
+		"  -t MILLISECONDS   length of a round (default 1000)\n"
+		"  -h, --help        this text\n"
+		"  -V, --version     the version\n"
+		"\n"
+		"Exit status: 0, 1 if the measurement failed, 2 on a bad argument.\n");
+}
+
 int main(int argc, char **argv)
 {
+	static const struct tool tool = { .name = PROG, .usage = usage };
+	static const struct option longopts[] = {
+		TOOL_OPT_HELP, TOOL_OPT_VERSION, { }
+	};
 	int npipes = 64, rounds = 5, ms = 1000, iep, i, r, opt;
 	int ncpus = sysconf(_SC_NPROCESSORS_CONF);
 	double *off, *on, moff, mon;
@@ -105,35 +133,32 @@ int main(int argc, char **argv)
 	struct epoll_event *ev;
 	int p[2];
 
-	while ((opt = getopt(argc, argv, "n:r:t:")) != -1) {
+	tool_init(&tool, argv);
+	while ((opt = tool_getopt(argc, argv, "n:r:t:hV", longopts)) != -1) {
 		switch (opt) {
 		case 'n':
-			npipes = atoi(optarg);
+			npipes = tool_number("-n", optarg, 1, INT_MAX);
 			break;
 		case 'r':
-			rounds = atoi(optarg);
+			rounds = tool_number("-r", optarg, 1, INT_MAX);
 			break;
 		case 't':
-			ms = atoi(optarg);
+			ms = tool_number("-t", optarg, 1, INT_MAX);
 			break;
-		default:
-			fprintf(stderr, "usage: %s [-n PIPES] [-r ROUNDS] [-t MILLISECONDS]\n",
-				argv[0]);
-			return 2;
 		}
 	}
-	if (npipes < 1 || rounds < 1 || ms < 1)
-		return 2;
+	if (optind < argc)
+		tool_usage_error("unexpected argument '%s'", argv[optind]);
 
 	iep = iepoll_create1(O_CLOEXEC);
 	if (iep < 0) {
-		perror("iepoll-bench: open /dev/iepoll");
+		perror(PROG ": open /dev/iepoll");
 		return 1;
 	}
 	for (i = 0; i < npipes; i++) {
 		if (pipe(p) || write(p[1], "x", 1) != 1 ||
 		    iep_ctl(iep, EPOLL_CTL_ADD, p[0], EPOLLIN, i)) {
-			perror("iepoll-bench: pipe/write/IEPOLL_IOC_CTL");
+			perror(PROG ": pipe/write/IEPOLL_IOC_CTL");
 			return 1;
 		}
 	}
@@ -142,11 +167,11 @@ int main(int argc, char **argv)
 	on = calloc(rounds, sizeof(*on));
 	if (!ev || !off || !on)
 		return 1;
-	if (tfs_create(&tfs, "iepoll-bench"))
+	if (tfs_create(&tfs, PROG))
 		return 1;
 	atexit(cleanup);
 
-	printf("iepoll-bench: %d ready level-triggered pipes, maxevents %d, timeout 0\n",
+	printf(PROG ": %d ready level-triggered pipes, maxevents %d, timeout 0\n",
 	       npipes, npipes);
 	printf("%d rounds of %d ms with the iepoll events off and on\n", rounds, ms);
 	measure(iep, ev, npipes, ms / 4 + 1, &waits);	/* warm up */
@@ -163,7 +188,7 @@ int main(int argc, char **argv)
 				report(r, "on ", on[r], waits, ev_on);
 				if (ev_on < waits) {
 					fprintf(stderr,
-						"iepoll-bench: the events were not recorded\n");
+						PROG ": the events were not recorded\n");
 					return 1;
 				}
 			} else {
