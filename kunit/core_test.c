@@ -890,7 +890,7 @@ static void a_closed_record_is_never_returned_by_lookup(struct kunit *test)
 	struct iepoll_file *rec;
 
 	KUNIT_ASSERT_EQ(test, kt_add(ep, t, EPOLLIN), 0);
-	rec = iepoll_file_get(t->file);
+	rec = iepoll_file_get(t->file, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rec);
 	kt_target_put(t);
 	KUNIT_EXPECT_TRUE(test, test_bit(IEPOLL_FILE_CLOSED, &rec->flags));
@@ -912,11 +912,11 @@ static void a_record_marked_closed_is_never_handed_out(struct kunit *test)
 	struct kt_target *t = kt_target(test, 0);
 	struct iepoll_file *stale, *rec;
 
-	stale = iepoll_file_get(t->file);
+	stale = iepoll_file_get(t->file, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, stale);
 	/* as if its file had closed and this one had its address */
 	set_bit(IEPOLL_FILE_CLOSED, &stale->flags);
-	rec = iepoll_file_get(t->file);
+	rec = iepoll_file_get(t->file, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rec);
 	KUNIT_EXPECT_PTR_NE(test, rec, stale);
 	KUNIT_EXPECT_FALSE(test, test_bit(IEPOLL_FILE_CLOSED, &rec->flags));

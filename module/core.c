@@ -880,7 +880,7 @@ static int iepoll_insert(struct iepoll *ep, const struct epoll_event *event,
 	iepoll_rbtree_insert(ep, epi);
 
 	if (full_check) {
-		if (!iepoll_file_is_instance(tfile))
+		if (!rec->inst)
 			iepoll_nest_list_file(rec);
 		/* Too many wakeup paths to one file: eventpoll's EINVAL. */
 		if (iepoll_reverse_path_check()) {
@@ -974,7 +974,7 @@ static int iepoll_modify(struct iepoll *ep, struct iepoll_item *epi,
  * the caller may not use it.
  */
 static int iepoll_ctl_prepare(struct iepoll *ep, int op, struct file *tfile,
-			      struct epoll_event *epds)
+			      struct iepoll *target, struct epoll_event *epds)
 {
 	if (!file_can_poll(tfile))
 		return -EPERM;
@@ -989,8 +989,7 @@ static int iepoll_ctl_prepare(struct iepoll *ep, int op, struct file *tfile,
 	if (tfile == ep->file || iepoll_file_is_epoll(tfile))
 		return -EINVAL;
 
-	return iepoll_ctl_check(op, epds->events,
-				iepoll_file_is_instance(tfile));
+	return iepoll_ctl_check(op, epds->events, target);
 }
 
 /*
@@ -1023,6 +1022,8 @@ static void iepoll_ctl_make_room(struct iepoll *ep)
 int iepoll_ctl_locked(struct iepoll *ep, int op, struct file *tfile, int fd,
 		      struct epoll_event *epds)
 {
+	struct iepoll *target = iepoll_file_is_instance(tfile) ?
+				tfile->private_data : NULL;
 	struct iepoll_file *rec = NULL;
 	bool full_check = false;
 	struct iepoll_item *epi;
@@ -1030,31 +1031,18 @@ int iepoll_ctl_locked(struct iepoll *ep, int op, struct file *tfile, int fd,
 
 	lockdep_assert_held(&ep->mtx);
 
-	err = iepoll_ctl_prepare(ep, op, tfile, epds);
+	err = iepoll_ctl_prepare(ep, op, tfile, target, epds);
 	if (err)
 		return err;
 
 	if (op == EPOLL_CTL_ADD) {
-		rec = iepoll_file_get(tfile);
+		rec = iepoll_file_get(tfile, target);
 		if (IS_ERR(rec))
 			return PTR_ERR(rec);
-		/*
-		 * An ADD that can create a loop or new wakeup paths (the
-		 * target is an instance, this instance is watched, or a check
-		 * is visiting it right now) runs under iepoll_nest_mutex,
-		 * which must be taken before any ep->mtx.
-		 */
-		if (iepoll_nest_needs_check(ep, tfile)) {
-			mutex_unlock(&ep->mtx);
-			mutex_lock(&iepoll_nest_mutex);
-			iepoll_nest_begin();
-			full_check = true;
-			if (iepoll_file_is_instance(tfile))
-				err = iepoll_loop_check(ep, tfile->private_data);
-			mutex_lock(&ep->mtx);
-			if (err)
-				goto out;
-		}
+		/* may drop and retake ep->mtx: see nest.c */
+		err = iepoll_nest_start(ep, target, &full_check);
+		if (err)
+			goto out;
 	}
 
 	epi = iepoll_find(ep, tfile, fd);
@@ -1091,10 +1079,8 @@ int iepoll_ctl_locked(struct iepoll *ep, int op, struct file *tfile, int fd,
 	}
 
 out:
-	if (full_check) {
-		iepoll_nest_end();
-		mutex_unlock(&iepoll_nest_mutex);
-	}
+	if (full_check)
+		iepoll_nest_finish();
 	/*
 	 * After an ADD the item's own reference keeps the record; after a
 	 * failed one this may be the last, which retires it under ep->mtx

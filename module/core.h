@@ -114,7 +114,7 @@ void iepoll_remove_file_items(struct iepoll_file *rec,
 int iepoll_files_init(void);
 void iepoll_files_exit(void);
 size_t iepoll_file_record_size(void);
-struct iepoll_file *iepoll_file_get(struct file *file);
+struct iepoll_file *iepoll_file_get(struct file *file, struct iepoll *inst);
 void iepoll_file_put(struct iepoll_file *rec);
 void iepoll_file_link(struct iepoll_file *rec, struct iepoll_item *epi);
 bool iepoll_file_unlink(struct iepoll_item *epi, bool force);
@@ -125,11 +125,9 @@ void iepoll_sweep_kick(void);
 unsigned long iepoll_nr_fallback(void);
 
 /* Nesting: loops, depth and wakeup paths (nest.c). */
-extern struct mutex iepoll_nest_mutex;
-bool iepoll_nest_needs_check(struct iepoll *ep, struct file *tfile);
-void iepoll_nest_begin(void);
-void iepoll_nest_end(void);
-int iepoll_loop_check(struct iepoll *ep, struct iepoll *to);
+int iepoll_nest_start(struct iepoll *ep, struct iepoll *target,
+		      bool *checking);
+void iepoll_nest_finish(void);
 void iepoll_nest_list_file(struct iepoll_file *rec);
 int iepoll_reverse_path_check(void);
 

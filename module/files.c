@@ -9,7 +9,10 @@
  * inode of every watched file; the mark's handler finds the closing file
  * among the watched ones and removes its items (core.c), in the task that
  * does the last fput, before ->release runs.  Nothing here holds a
- * reference on such a file.
+ * reference on such a file.  That removal is the one call from this file
+ * back up into core.c (iepoll_remove_file_items()), and the one circle of
+ * module/: the close hook must remove items the core owns, as the VFS's
+ * eventpoll_release() calls into eventpoll.
  *
  * RECORDS
  *
@@ -204,29 +207,29 @@ static struct iepoll_imark *iepoll_imark_get(struct inode *inode)
 	struct fsnotify_group *group = iepoll_groups[g];
 	struct fsnotify_mark *fsn;
 	struct iepoll_imark *im;
+	bool locked = false;
 	int err;
 
-	/* the usual case, lock-free: the inode has a mark in use */
-	fsn = iepoll_find_inode_mark(inode, group);
-	if (fsn) {
-		im = iepoll_imark_use(fsn);
-		if (im)
-			return im;
-	}
-
 	/*
-	 * None, or its last use is going: the destroyer holds the mutex until
-	 * the mark is detached, so under it a mark found is alive, and none
-	 * found means this ADD attaches the inode's mark.
+	 * First lock-free, the usual case: the inode has a mark in use.  If
+	 * not, or if its last use is going, again under the group's mutex:
+	 * the destroyer holds it until the mark is detached, so a mark found
+	 * under it is alive, and none found means this ADD attaches one.
 	 */
-	mutex_lock(&iepoll_mark_mutex[g]);
-	fsn = iepoll_find_inode_mark(inode, group);
-	if (fsn) {
-		im = iepoll_imark_use(fsn);
-		if (WARN_ON_ONCE(!im))
+	for (;;) {
+		fsn = iepoll_find_inode_mark(inode, group);
+		im = fsn ? iepoll_imark_use(fsn) : NULL;
+		if (im || locked)
+			break;
+		mutex_lock(&iepoll_mark_mutex[g]);
+		locked = true;
+	}
+	if (im || WARN_ON_ONCE(fsn)) {
+		if (!im)
 			im = ERR_PTR(-EBUSY);
 		goto out;
 	}
+
 	im = kmem_cache_zalloc(iepoll_imark_cache, GFP_KERNEL_ACCOUNT);
 	if (!im) {
 		im = ERR_PTR(-ENOMEM);
@@ -244,7 +247,8 @@ static struct iepoll_imark *iepoll_imark_get(struct inode *inode)
 		im = ERR_PTR(err);
 	}
 out:
-	mutex_unlock(&iepoll_mark_mutex[g]);
+	if (locked)
+		mutex_unlock(&iepoll_mark_mutex[g]);
 	return im;
 }
 
@@ -372,7 +376,8 @@ static struct iepoll_file *iepoll_file_find(struct file *file)
 }
 
 /* A new record of @file, with the caller's reference, not yet hashed. */
-static struct iepoll_file *iepoll_file_new(struct file *file)
+static struct iepoll_file *iepoll_file_new(struct file *file,
+					   struct iepoll *inst)
 {
 	struct iepoll_file *rec;
 
@@ -380,8 +385,7 @@ static struct iepoll_file *iepoll_file_new(struct file *file)
 	if (!rec)
 		return ERR_PTR(-ENOMEM);
 	rec->file = file;
-	if (iepoll_file_is_instance(file))
-		rec->inst = file->private_data;
+	rec->inst = inst;
 	spin_lock_init(&rec->lock);
 	INIT_HLIST_HEAD(&rec->items);
 	INIT_LIST_HEAD(&rec->fallback);
@@ -403,6 +407,7 @@ static struct iepoll_file *iepoll_file_new(struct file *file)
 /**
  * iepoll_file_get - the record of a file, made on its first ADD
  * @file: the file, held open by the caller for the whole call
+ * @inst: the instance @file is the file of, or NULL
  *
  * Never returns a record whose file closed: see LIFETIMES.  May sleep; may
  * be called with an ep->mtx held.
@@ -410,7 +415,7 @@ static struct iepoll_file *iepoll_file_new(struct file *file)
  * Return: the record with a reference the caller drops with
  * iepoll_file_put(), or an ERR_PTR.
  */
-struct iepoll_file *iepoll_file_get(struct file *file)
+struct iepoll_file *iepoll_file_get(struct file *file, struct iepoll *inst)
 {
 	struct iepoll_file *rec, *old;
 
@@ -424,7 +429,7 @@ struct iepoll_file *iepoll_file_get(struct file *file)
 		if (rec)
 			return rec;
 
-		rec = iepoll_file_new(file);
+		rec = iepoll_file_new(file, inst);
 		if (IS_ERR(rec))
 			return rec;
 		/* The mark is in place before anyone can find the record. */

@@ -51,7 +51,7 @@
 #include "core.h"
 
 /* serialises the checks of ADDs that nest; see the top of this file */
-DEFINE_MUTEX(iepoll_nest_mutex);
+static DEFINE_MUTEX(iepoll_nest_mutex);
 
 /* odd between checks, so that no instance (gen 0 when new) matches it */
 static u64 iepoll_loop_gen = 1;
@@ -92,25 +92,25 @@ static bool iepoll_is_watched(struct iepoll *ep)
 
 /**
  * iepoll_nest_needs_check - must this ADD run the nesting checks?
- * @ep:    the instance an item is added to
- * @tfile: the target
+ * @ep:     the instance an item is added to
+ * @target: the instance the item watches, or NULL
  */
-bool iepoll_nest_needs_check(struct iepoll *ep, struct file *tfile)
+static bool iepoll_nest_needs_check(struct iepoll *ep, struct iepoll *target)
 {
-	return iepoll_file_is_instance(tfile) ||
+	return target ||
 	       READ_ONCE(ep->gen) == READ_ONCE(iepoll_loop_gen) ||
 	       iepoll_is_watched(ep);
 }
 
 /* A check starts: with iepoll_nest_mutex held. */
-void iepoll_nest_begin(void)
+static void iepoll_nest_begin(void)
 {
 	lockdep_assert_held(&iepoll_nest_mutex);
 	WRITE_ONCE(iepoll_loop_gen, iepoll_loop_gen + 1);
 }
 
 /* The check ends: forget its files and its visits. */
-void iepoll_nest_end(void)
+static void iepoll_nest_end(void)
 {
 	struct iepoll_file *rec;
 
@@ -204,7 +204,7 @@ static int iepoll_depth_above(struct iepoll *ep)
  *
  * Return: 0 or -ELOOP.
  */
-int iepoll_loop_check(struct iepoll *ep, struct iepoll *to)
+static int iepoll_loop_check(struct iepoll *ep, struct iepoll *to)
 {
 	int below, above;
 
@@ -221,7 +221,49 @@ int iepoll_loop_check(struct iepoll *ep, struct iepoll *to)
 	rcu_read_unlock();
 	return below + 1 + above > IEPOLL_MAX_NESTS ? -ELOOP : 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(iepoll_loop_check);
+
+/**
+ * iepoll_nest_start - start the nesting checks, if this ADD needs them
+ * @ep:       the instance an item is added to; its ep->mtx held
+ * @target:   the instance the new item watches, or NULL for another file
+ * @checking: set when a check started; the caller then ends it with
+ *            iepoll_nest_finish(), whatever this returns
+ *
+ * An ADD that can create a loop or new wakeup paths (the target is an
+ * instance, @ep is watched, or a running check is visiting it) runs under
+ * iepoll_nest_mutex, which is taken before any ep->mtx: @ep's mutex is
+ * dropped and taken again, as eventpoll's epoll_ctl() does.  Anything the
+ * caller found under it before must be looked up again.
+ *
+ * Return: 0, or -ELOOP for a target that would make a loop or a chain too
+ * long.
+ */
+int iepoll_nest_start(struct iepoll *ep, struct iepoll *target,
+		      bool *checking)
+{
+	int err = 0;
+
+	lockdep_assert_held(&ep->mtx);
+	*checking = false;
+	if (!iepoll_nest_needs_check(ep, target))
+		return 0;
+
+	mutex_unlock(&ep->mtx);
+	mutex_lock(&iepoll_nest_mutex);
+	iepoll_nest_begin();
+	*checking = true;
+	if (target)
+		err = iepoll_loop_check(ep, target);
+	mutex_lock(&ep->mtx);
+	return err;
+}
+
+/* The ADD that iepoll_nest_start() checked is done. */
+void iepoll_nest_finish(void)
+{
+	iepoll_nest_end();
+	mutex_unlock(&iepoll_nest_mutex);
+}
 
 /**
  * iepoll_path_count_inc - count one more path of a given length
