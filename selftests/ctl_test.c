@@ -208,7 +208,7 @@ TEST_F(ctl, exclusive_with_a_bit_beyond_in_out_err_hup_fails_with_EINVAL)
 		EPOLLWRNORM, EPOLLRDBAND, EPOLLWRBAND,
 	};
 	struct epoll_event ev;
-	int i;
+	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE | bad[i];

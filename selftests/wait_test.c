@@ -387,6 +387,7 @@ static int got_signal;
 
 static void count_signal(int sig)
 {
+	(void)sig;
 	__atomic_fetch_add(&got_signal, 1, __ATOMIC_ACQ_REL);
 }
 
