@@ -19,6 +19,9 @@
 #                      the fuzzers (tools/fuzz) in the VM, N seconds each
 #                      (600), on the debug kernel by default (scripts/fuzz)
 #   make clean
+#   make -s print-dkms-sources
+#                      what DKMS builds from: the files and directories
+#                      dkms-install and scripts/dkms-check copy
 #
 # KDIR defaults to the running kernel's build directory, else to the newest
 # /lib/modules/*/build. Under DKMS, KERNELRELEASE comes from the command line.
@@ -91,5 +94,8 @@ kdir:
 		$(wildcard /lib/modules/$(KERNELRELEASE)/build),, (no headers for \
 		$(KERNELRELEASE), the running kernel))"
 
+print-dkms-sources:
+	@echo $(DKMS_SOURCES)
+
 .PHONY: module module-debug install dkms-install style lint check demo bench fuzz soak coverage \
-	clean kdir
+	clean kdir print-dkms-sources

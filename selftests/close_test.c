@@ -45,17 +45,7 @@ FIXTURE(close) {
 	int ep;
 };
 
-FIXTURE_VARIANT(close) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(close, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(close, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(close);
 
 FIXTURE_SETUP(close)
 {

@@ -25,17 +25,7 @@ FIXTURE(ctl) {
 	int efd;
 };
 
-FIXTURE_VARIANT(ctl) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(ctl, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(ctl, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(ctl);
 
 FIXTURE_SETUP(ctl)
 {
@@ -218,7 +208,7 @@ TEST_F(ctl, exclusive_with_a_bit_beyond_in_out_err_hup_fails_with_EINVAL)
 		EPOLLWRNORM, EPOLLRDBAND, EPOLLWRBAND,
 	};
 	struct epoll_event ev;
-	int i;
+	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE | bad[i];
@@ -318,17 +308,7 @@ FIXTURE(limit) {
 	long saved;
 };
 
-FIXTURE_VARIANT(limit) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(limit, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(limit, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(limit);
 
 FIXTURE_SETUP(limit)
 {

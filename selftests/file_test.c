@@ -33,17 +33,7 @@ FIXTURE(file) {
 	int sv[2];
 };
 
-FIXTURE_VARIANT(file) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(file, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(file, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(file);
 
 FIXTURE_SETUP(file)
 {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One test body, two multiplexers: native epoll(7) and /dev/iepoll through
- * tools/lib.  A fixture has two variants, "epoll" with .ops = &mux_epoll and
- * "iepoll" with .ops = &mux_iepoll, and reaches the calls through
- * variant->ops, so a divergence from epoll shows as a failing "iepoll"
- * variant next to a passing "epoll" one.
+ * tools/lib.  A fixture has two variants (MUX_FIXTURE_VARIANTS), "epoll"
+ * with .ops = &mux_epoll and "iepoll" with .ops = &mux_iepoll, and reaches
+ * the calls through variant->ops, so a divergence from epoll shows as a
+ * failing "iepoll" variant next to a passing "epoll" one.
  */
 #ifndef _IEPOLL_SELFTESTS_MUX_H
 #define _IEPOLL_SELFTESTS_MUX_H
@@ -39,6 +39,23 @@ struct mux_ops {
 
 extern const struct mux_ops mux_epoll;
 extern const struct mux_ops mux_iepoll;
+
+/*
+ * The two variants of fixture @name, "epoll" and "iepoll", each with .ops
+ * alone; after kselftest_harness.h, where a fixture's FIXTURE_VARIANT and
+ * FIXTURE_VARIANT_ADDs would go:  MUX_FIXTURE_VARIANTS(ctl);
+ * A fixture whose variants carry more than .ops declares them itself.
+ */
+#define MUX_FIXTURE_VARIANTS(name)					\
+	FIXTURE_VARIANT(name) {						\
+		const struct mux_ops *ops;				\
+	};								\
+	FIXTURE_VARIANT_ADD(name, epoll) {				\
+		.ops = &mux_epoll,					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, iepoll) {				\
+		.ops = &mux_iepoll,					\
+	}
 
 /* Creates an instance or fails the test, saying why. */
 #define MUX_CREATE(ops) ({						\

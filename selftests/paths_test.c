@@ -72,6 +72,7 @@ static void build_fanout(const struct mux_ops *ops, struct run *r, int n,
 {
 	int p[2], l1[64], l2[64], l3[64], i, j;
 
+	(void)unused;
 	if (pipe(p))
 		return;
 	keep(r, p[0]);

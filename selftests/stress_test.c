@@ -146,17 +146,7 @@ FIXTURE(stress) {
 	int unused;
 };
 
-FIXTURE_VARIANT(stress) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(stress, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(stress, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(stress);
 
 FIXTURE_SETUP(stress)
 {

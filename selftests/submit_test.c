@@ -391,6 +391,7 @@ TEST_F(submit, a_faulting_event_array_loses_no_event)
 
 static void on_usr1(int sig)
 {
+	(void)sig;
 }
 
 static void *send_usr1(void *arg)
@@ -484,6 +485,8 @@ static int failures, last_err;
 
 static void on_failed(const struct iepoll_ctl *c, int err, void *arg)
 {
+	(void)c;
+	(void)arg;
 	failures++;
 	last_err = err;
 }

@@ -30,17 +30,7 @@ FIXTURE(wait) {
 	int efd;
 };
 
-FIXTURE_VARIANT(wait) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(wait, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(wait, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(wait);
 
 FIXTURE_SETUP(wait)
 {
@@ -397,6 +387,7 @@ static int got_signal;
 
 static void count_signal(int sig)
 {
+	(void)sig;
 	__atomic_fetch_add(&got_signal, 1, __ATOMIC_ACQ_REL);
 }
 

@@ -39,17 +39,7 @@ FIXTURE(wakeup) {
 	int unused;
 };
 
-FIXTURE_VARIANT(wakeup) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(wakeup, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(wakeup, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(wakeup);
 
 FIXTURE_SETUP(wakeup)
 {
