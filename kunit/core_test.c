@@ -944,6 +944,43 @@ static void release_removes_items_and_drops_files(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, completion_done(&t->released));
 }
 
+static u64 *kt_counter(struct iepoll_counters *c, unsigned int i)
+{
+	return (u64 *)((char *)c + iepoll_counter_descs[i].offset);
+}
+
+/*
+ * The module totals keep every counter of an instance once it is closed:
+ * each counter of the list in stats.h gets its own value, and the totals,
+ * which counted it while the instance was open, still count it after.
+ */
+static void totals_keep_every_counter_of_a_closed_instance(struct kunit *test)
+{
+	struct iepoll_counters before, after, set = {};
+	unsigned long n_before, n_after;
+	struct file *f;
+	struct iepoll *ep = kt_instance(test, &f);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, iepoll_ncounters * sizeof(u64), sizeof(set));
+	for (i = 0; i < iepoll_ncounters; i++)
+		*kt_counter(&set, i) = (i + 1) * 1000003ULL + 7;
+	spin_lock_irq(&ep->lock);
+	ep->stats = set;
+	spin_unlock_irq(&ep->lock);
+	iepoll_get_totals(&before, &n_before);
+	kt_instance_close(test, f);
+	iepoll_get_totals(&after, &n_after);
+	KUNIT_EXPECT_EQ(test, n_after, n_before - 1);
+	for (i = 0; i < iepoll_ncounters; i++)
+		KUNIT_EXPECT_EQ_MSG(test, *kt_counter(&after, i),
+				    *kt_counter(&before, i),
+				    "totals' %s: %llu with the instance open, %llu once closed (its own: %llu)",
+				    iepoll_counter_descs[i].name,
+				    *kt_counter(&before, i),
+				    *kt_counter(&after, i), *kt_counter(&set, i));
+}
+
 static struct kunit_case close_cases[] = {
 	KUNIT_CASE(closed_target_is_removed_at_once),
 	KUNIT_CASE(close_removes_every_item_and_holds_no_reference),
@@ -953,6 +990,7 @@ static struct kunit_case close_cases[] = {
 	KUNIT_CASE(del_of_the_last_item_drops_the_record),
 	KUNIT_CASE(a_closed_record_is_never_returned_by_lookup),
 	KUNIT_CASE(a_record_marked_closed_is_never_handed_out),
+	KUNIT_CASE(totals_keep_every_counter_of_a_closed_instance),
 	KUNIT_CASE(release_removes_items_and_drops_files),
 	{}
 };

@@ -1448,23 +1448,30 @@ void iepoll_get_stats_v2(struct iepoll *ep, struct iepoll_stats_v2 *st)
 }
 EXPORT_SYMBOL_IF_KUNIT(iepoll_get_stats_v2);
 
-/* debugfs iepoll/stats: closed instances plus the live ones. */
+/* Module-wide totals: closed instances plus the live ones. */
+void iepoll_get_totals(struct iepoll_counters *sum, unsigned long *instances)
+{
+	struct iepoll *ep;
+
+	spin_lock(&iepoll_instances_lock);
+	*sum = iepoll_retired;
+	list_for_each_entry(ep, &iepoll_instances, node) {
+		spin_lock_irq(&ep->lock);
+		iepoll_counters_add(sum, &ep->stats);
+		spin_unlock_irq(&ep->lock);
+	}
+	*instances = iepoll_ninstances;
+	spin_unlock(&iepoll_instances_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(iepoll_get_totals);
+
+/* debugfs iepoll/stats: the totals, one "name value" a line. */
 void iepoll_show_totals(struct seq_file *m)
 {
 	struct iepoll_counters sum;
 	unsigned long instances;
-	struct iepoll *ep;
 
-	spin_lock(&iepoll_instances_lock);
-	sum = iepoll_retired;
-	list_for_each_entry(ep, &iepoll_instances, node) {
-		spin_lock_irq(&ep->lock);
-		iepoll_counters_add(&sum, &ep->stats);
-		spin_unlock_irq(&ep->lock);
-	}
-	instances = iepoll_ninstances;
-	spin_unlock(&iepoll_instances_lock);
-
+	iepoll_get_totals(&sum, &instances);
 	seq_printf(m, "instances %lu", instances);
 	iepoll_counters_show(m, &sum, "\n", "\n");
 	seq_putc(m, '\n');

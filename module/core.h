@@ -101,6 +101,7 @@ void iepoll_ctl_end(struct iepoll *ep);
 void iepoll_note_submit(struct iepoll *ep, unsigned int changes);
 
 void iepoll_show_items(struct seq_file *m, struct iepoll *ep);
+void iepoll_get_totals(struct iepoll_counters *sum, unsigned long *instances);
 void iepoll_show_totals(struct seq_file *m);
 
 /* The ioctl surface (ioctl.c), the instance file's ->unlocked_ioctl. */

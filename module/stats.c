@@ -5,7 +5,10 @@
  * ep->lock, or own a copy taken under it.
  */
 
+#include <kunit/visibility.h>
+#include <linux/kernel.h>
 #include <linux/build_bug.h>
+#include <linux/module.h>
 #include <linux/minmax.h>
 #include <linux/seq_file.h>
 #include <linux/stddef.h>
@@ -19,6 +22,18 @@ static_assert(sizeof(struct iepoll_counters) ==
 	      sizeof(struct iepoll_stats_v2) -
 	      offsetof(struct iepoll_stats_v2, closes));
 static_assert(sizeof(struct iepoll_stats_v2) == IEPOLL_STATS_V2_SIZE_VER0);
+
+#define IEPOLL_DESC_ONE(name, member, combine)				\
+	{ #name, offsetof(struct iepoll_counters, name) },
+const struct iepoll_counter_desc iepoll_counter_descs[] = {
+	IEPOLL_STATS_COUNTERS(IEPOLL_DESC_ONE)
+};
+
+#undef IEPOLL_DESC_ONE
+EXPORT_SYMBOL_IF_KUNIT(iepoll_counter_descs);
+
+const unsigned int iepoll_ncounters = ARRAY_SIZE(iepoll_counter_descs);
+EXPORT_SYMBOL_IF_KUNIT(iepoll_ncounters);
 
 #define IEPOLL_COMBINE_SUM(total, one)	((total) + (one))
 #define IEPOLL_COMBINE_MAX(total, one)	max(total, one)

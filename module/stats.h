@@ -51,6 +51,15 @@ struct iepoll_counters {
 #undef IEPOLL_COUNTER_FIELD
 };
 
+/* The list as data, for what iterates over it (the KUnit suites). */
+struct iepoll_counter_desc {
+	const char *name;
+	size_t offset;		/* in struct iepoll_counters */
+};
+
+extern const struct iepoll_counter_desc iepoll_counter_descs[];
+extern const unsigned int iepoll_ncounters;
+
 void iepoll_counters_add(struct iepoll_counters *sum,
 			 const struct iepoll_counters *c);
 void iepoll_counters_to_uapi(const struct iepoll_counters *c,
