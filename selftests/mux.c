@@ -126,6 +126,7 @@ bool in_guest(void)
 
 static void nop_handler(int sig)
 {
+	(void)sig;
 }
 
 int install_handler(int sig, int flags)
