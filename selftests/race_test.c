@@ -12,6 +12,10 @@
  * - the last close of watched files against waits (the close removes the
  *   items), and against the watch limit;
  * - nested instances closed while the outer one is waited on;
+ * - a file closed while a nested ADD, sleeping on the mutex of an instance
+ *   busy with long transfers, has it listed: a new file in its memory must
+ *   not inherit what iepoll knew of it, and leaves no item behind at its
+ *   close (as uid 65534);
  * - POLLFREE: a signalfd hooked on a child's signal handlers, freed when
  *   the child is reaped while the parent waits or transfers;
  * - an EPOLLEXCLUSIVE wakeup racing a waiter's timeout.
