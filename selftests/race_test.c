@@ -12,6 +12,10 @@
  * - the last close of watched files against waits (the close removes the
  *   items), and against the watch limit;
  * - nested instances closed while the outer one is waited on;
+ * - a file closed while a nested ADD, sleeping on the mutex of an instance
+ *   busy with long transfers, has it listed: a new file in its memory must
+ *   not inherit what iepoll knew of it, and leaves no item behind at its
+ *   close (as uid 65534);
  * - POLLFREE: a signalfd hooked on a child's signal handlers, freed when
  *   the child is reaped while the parent waits or transfers;
  * - an EPOLLEXCLUSIVE wakeup racing a waiter's timeout.
@@ -21,13 +25,19 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -842,6 +852,481 @@ TEST_F_TIMEOUT(race, nested_instances_closed_while_the_outer_one_waits, 60)
 	close(n.outer);
 	for (i = 0; i < NEST_EFDS; i++)
 		close(n.efd[i]);
+}
+
+/*
+ * A file closed while a nested ADD has it listed.  An ADD that nests
+ * instances (here the target T is an instance) walks the tree below the
+ * target and keeps every plain file it meets there listed until the ADD is
+ * done, which is after it has taken the mutex of the instance added to (P)
+ * again.  P has thousands of ready items and a thread that keeps waiting
+ * on it, so its mutex is held by long transfers and the ADD sleeps there
+ * with T's eventfd X listed.  T watches a thousand more eventfds, so that
+ * the walk lasts long enough for the next transfer to take P's mutex
+ * before the ADD takes it back.  Meanwhile X is closed, and fresh
+ * eventfds, one of which may get X's struct file memory (at once on 6.12,
+ * whose files are SLAB_TYPESAFE_BY_RCU; after an RCU grace period before
+ * it), are added to a third instance Q until the ADD returns, and closed:
+ * Q must then have no item, as it always has with epoll.  Each round
+ * starts one nested ADD and closes X at another point of it.  Nothing of
+ * this needs a privilege, so it runs as uid 65534, in a child whose exit
+ * status says what it saw.
+ */
+#define NOBODY		65534
+#define STALE_READY	20000
+#define STALE_BATCH	64
+#define STALE_HELPED	32
+#define STALE_FILES	256
+#define STALE_BALLAST	1000
+#define STALE_FDS	(STALE_READY + STALE_BALLAST + STALE_FILES + 16)
+#define STALE_NS	(5000 * MS)
+#define STALE_SWEEP	8
+
+enum stale_exit {
+	STALE_PASS,
+	STALE_LEFT_IN_Q,
+	STALE_LEFT_IN_T,
+	STALE_NO_ROUND,
+	STALE_SETUID = 100,
+	STALE_SETUP,
+	STALE_THREAD,
+	STALE_RACE_ERROR,
+	STALE_FDINFO,
+};
+
+static const char *stale_exit_what(int code)
+{
+	switch (code) {
+	case STALE_PASS:
+		return "no item was left behind";
+	case STALE_LEFT_IN_Q:
+		return "Q kept an item after every file it watched was closed";
+	case STALE_LEFT_IN_T:
+		return "T did not watch just its other eventfds after X's close";
+	case STALE_NO_ROUND:
+		return "no round ran before the deadline";
+	case STALE_SETUID:
+		return "setgroups/setresgid/setresuid failed";
+	case STALE_SETUP:
+		return "creating the instances, eventfds or items failed";
+	case STALE_THREAD:
+		return "a thread could not be started";
+	case STALE_RACE_ERROR:
+		return "a wait, nested ADD/DEL or batch ADD failed during the race";
+	case STALE_FDINFO:
+		return "an fdinfo or the statistics could not be read";
+	}
+	return "unknown exit status";
+}
+
+struct stale {
+	const struct mux_ops *ops;
+	int p, t, q;
+	int nready;
+	int cpu[2];		/* the main thread's; the other threads' */
+	int stop;
+	uint64_t finished;	/* nested ADDs returned */
+	uint64_t add_ns;	/* how long they took */
+	uint64_t waits, events, wait_ns;
+	int wait_err, nest_err;
+	int batch_errors;
+	int batch[STALE_FILES];
+	pthread_barrier_t nest_go, nest_done;
+	sem_t go, added;	/* the helper starts without holding main up */
+};
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void add_to(uint64_t *p, uint64_t v)
+{
+	__atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+}
+
+/*
+ * Keeps P's mutex busy: every wait transfers all of P's ready items.  On
+ * the other CPU than the main thread's, which a transfer does not give up
+ * until it is done.
+ */
+static void *stale_waiter(void *arg)
+{
+	struct stale *s = arg;
+	struct epoll_event *ev = calloc(s->nready + 1, sizeof(*ev));
+	long long t0;
+	int n;
+
+	if (!ev) {
+		s->wait_err = ENOMEM;
+		return NULL;
+	}
+	pin_to(s->cpu[1]);
+	while (!stopped(&s->stop)) {
+		t0 = now_ns();
+		n = s->ops->wait(s->p, ev, s->nready + 1, 100);
+		add_to(&s->wait_ns, now_ns() - t0);
+		if (n < 0 && errno != EINTR) {
+			s->wait_err = errno;
+			break;
+		}
+		add_to(&s->waits, 1);
+		add_to(&s->events, n > 0 ? n : 0);
+	}
+	free(ev);
+	return NULL;
+}
+
+/*
+ * The nested ADD, T into P, then out again: once a round, when the main
+ * thread says so (a nester that never stops would keep P's mutex to itself
+ * instead of the transfers).
+ */
+static void *stale_nester(void *arg)
+{
+	struct stale *s = arg;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ~0ULL };
+	long long t0;
+
+	for (;;) {
+		pthread_barrier_wait(&s->nest_go);
+		if (stopped(&s->stop))
+			break;
+		t0 = now_ns();
+		if (s->ops->ctl(s->p, EPOLL_CTL_ADD, s->t, &ev)) {
+			s->nest_err = errno;
+		} else {
+			store(&s->add_ns, load(&s->add_ns) + now_ns() - t0);
+			store(&s->finished, load(&s->finished) + 1);
+			if (s->ops->ctl(s->p, EPOLL_CTL_DEL, s->t, NULL))
+				s->nest_err = errno;
+		}
+		pthread_barrier_wait(&s->nest_done);
+	}
+	return NULL;
+}
+
+/*
+ * Fresh eventfds @from on, each watched by Q: @to - @from of them, or
+ * only @least once the nested ADD begun after @done returned.  Returns
+ * where it stopped.
+ */
+static int stale_fill(struct stale *s, int from, int least, int to,
+		      uint64_t done)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int i;
+
+	for (i = from; i < to; i++) {
+		if (i >= from + least && load(&s->finished) != done)
+			break;
+		s->batch[i] = eventfd(0, EFD_NONBLOCK);
+		ev.data.u64 = i;
+		if (s->batch[i] < 0 ||
+		    s->ops->ctl(s->q, EPOLL_CTL_ADD, s->batch[i], &ev))
+			__atomic_add_fetch(&s->batch_errors, 1, __ATOMIC_RELAXED);
+	}
+	return i;
+}
+
+/* Makes STALE_HELPED of each round's fresh files, from the other CPU's caches. */
+static void *stale_helper(void *arg)
+{
+	struct stale *s = arg;
+
+	pin_to(s->cpu[1]);
+	for (;;) {
+		sem_wait(&s->go);
+		if (stopped(&s->stop))
+			break;
+		stale_fill(s, 0, STALE_HELPED, STALE_HELPED, 0);
+		sem_post(&s->added);
+	}
+	return NULL;
+}
+
+/* Before 6.12 a closed file's memory is freed after an RCU grace period. */
+static bool files_freed_after_rcu(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major < 6 || (major == 6 && minor < 12);
+}
+
+/*
+ * MEMBARRIER_CMD_GLOBAL is synchronize_rcu() with more than one CPU; the
+ * callbacks queued before it on this CPU (the closed file's) have run when
+ * it returns, the short sleep is for callbacks queued elsewhere.
+ */
+static void rcu_grace_period(void)
+{
+	struct timespec ts = { .tv_nsec = 1000000 };
+
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	nanosleep(&ts, NULL);
+}
+
+/* The items of @ep: fdinfo's tfd lines, and iepoll's statistics. */
+static int stale_items(const struct mux_ops *ops, int ep,
+		       struct fdinfo_item *it, int *listed,
+		       unsigned long long *counted)
+{
+	struct iepoll_stats st;
+
+	it->tfd = -1;
+	it->data = 0;
+	*listed = fdinfo_items(getpid(), ep, it, 1);
+	*counted = 0;
+	if (*listed < 0)
+		return -1;
+	if (ops->native)
+		return 0;
+	if (iepoll_get_stats(ep, &st))
+		return -1;
+	*counted = st.items;
+	return 0;
+}
+
+struct stale_count {
+	int rounds;
+	int inside;	/* X closed while the round's nested ADD ran */
+	int fitted;	/* ... and the fresh files added before it returned */
+	long long rcu_ns, batch_ns, files;
+};
+
+/* One round; returns an enum stale_exit. */
+static int stale_round(struct __test_metadata *_metadata, struct stale *s,
+		       struct stale_count *c, bool rcu)
+{
+	const struct mux_ops *ops = s->ops;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = c->rounds };
+	int x, i, n, listed, round = c->rounds, ret = STALE_PASS;
+	unsigned long long counted;
+	struct fdinfo_item it;
+	long long t0, delay;
+	uint64_t done;
+
+	x = eventfd(0, EFD_NONBLOCK);
+	if (x < 0 || ops->ctl(s->t, EPOLL_CTL_ADD, x, &ev)) {
+		TH_LOG("round %d: X into T: expected 0, got %s", round,
+		       strerror(errno));
+		return STALE_SETUP;
+	}
+	/*
+	 * The nested ADD waits for P's mutex, checks T (listing X) and waits
+	 * for P's mutex again: X is closed at another point of it each
+	 * round, from its start to the end of an ADD of average length.
+	 */
+	done = load(&s->finished);
+	delay = done ? load(&s->add_ns) / done : 0;
+	delay = delay * (round % STALE_SWEEP) / STALE_SWEEP;
+	pthread_barrier_wait(&s->nest_go);
+	t0 = now_ns();
+	while (now_ns() - t0 < delay)
+		sched_yield();
+	close(x);
+	c->inside += load(&s->finished) == done;
+
+	/* Fresh files, one of them maybe in X's memory, watched by Q. */
+	t0 = now_ns();
+	if (rcu)
+		rcu_grace_period();
+	c->rcu_ns += now_ns() - t0;
+	sem_post(&s->go);
+	n = stale_fill(s, STALE_HELPED, STALE_BATCH - STALE_HELPED,
+		       STALE_FILES, done);
+	c->fitted += load(&s->finished) == done;
+	sem_wait(&s->added);
+	c->batch_ns += now_ns() - t0;
+	c->files += n;
+
+	if (stale_items(ops, s->t, &it, &listed, &counted)) {
+		ret = STALE_FDINFO;
+	} else if (listed != STALE_BALLAST ||
+		   (!ops->native && counted != STALE_BALLAST)) {
+		TH_LOG("round %d: X closed: expected T to watch %d eventfds, got %d in its fdinfo",
+		       round, STALE_BALLAST, listed);
+		if (!ops->native)
+			TH_LOG("round %d: and %llu in its statistics", round,
+			       counted);
+		ret = STALE_LEFT_IN_T;
+	}
+	for (i = 0; i < n; i++)
+		if (s->batch[i] >= 0)
+			close(s->batch[i]);
+	if (ret)
+		goto out;
+	if (__atomic_load_n(&s->batch_errors, __ATOMIC_RELAXED)) {
+		TH_LOG("round %d: %d fresh eventfds could not be made or added to Q",
+		       round, s->batch_errors);
+		ret = STALE_RACE_ERROR;
+		goto out;
+	}
+	if (stale_items(ops, s->q, &it, &listed, &counted)) {
+		ret = STALE_FDINFO;
+		goto out;
+	}
+	if (listed || counted) {
+		TH_LOG("round %d: %d fresh eventfds added to Q and closed: %s",
+		       round, n, "expected Q to watch nothing");
+		TH_LOG("round %d: got %d item(s) in its fdinfo (first: tfd %d data %llu)",
+		       round, listed, it.tfd, it.data);
+		if (!ops->native)
+			TH_LOG("round %d: and %llu in its statistics", round,
+			       counted);
+		ret = STALE_LEFT_IN_Q;
+	}
+out:
+	pthread_barrier_wait(&s->nest_done);
+	if (!ret && s->nest_err)
+		ret = STALE_RACE_ERROR;
+	return ret;
+}
+
+/* The body, as uid NOBODY; returns an enum stale_exit. */
+static int stale_child(struct __test_metadata *_metadata,
+		       const struct mux_ops *ops)
+{
+	void *(*fn[3])(void *) = { stale_helper, stale_nester, stale_waiter };
+	struct stale *s = calloc(1, sizeof(*s));
+	bool rcu = files_freed_after_rcu();
+	struct stale_count c = { 0 };
+	int i, room, ret = STALE_PASS, nth;
+	long long start = now_ns(), end;
+	pthread_t th[3];
+	cpu_set_t set;
+
+	if (!s)
+		return STALE_SETUP;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY)) {
+		TH_LOG("uid %d: %s", NOBODY, strerror(errno));
+		return STALE_SETUID;
+	}
+	s->ops = ops;
+	room = fd_room(STALE_FDS);
+	s->nready = room - STALE_BALLAST - STALE_FILES - 16;
+	if (s->nready > STALE_READY)
+		s->nready = STALE_READY;
+	if (s->nready < 500) {
+		TH_LOG("expected room for %d descriptors, got %d", STALE_FDS,
+		       room);
+		return STALE_SETUP;
+	}
+	s->p = ops->create1(0);
+	s->t = ops->create1(0);
+	s->q = ops->create1(0);
+	if (s->p < 0 || s->t < 0 || s->q < 0) {
+		TH_LOG("%s instances: %s", ops->name, strerror(errno));
+		return STALE_SETUP;
+	}
+	for (i = 0; i < s->nready + STALE_BALLAST; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
+		int fd = eventfd(i < s->nready, EFD_NONBLOCK);
+
+		if (fd < 0 ||
+		    ops->ctl(i < s->nready ? s->p : s->t, EPOLL_CTL_ADD, fd, &ev)) {
+			TH_LOG("item %d of %d: %s", i, s->nready + STALE_BALLAST,
+			       strerror(errno));
+			return STALE_SETUP;
+		}
+	}
+	/* The main thread on one CPU, the waiter and the helper on another. */
+	s->cpu[0] = -1;
+	s->cpu[1] = -1;
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		for (i = 0; i < CPU_SETSIZE && s->cpu[1] < 0; i++)
+			if (CPU_ISSET(i, &set))
+				s->cpu[s->cpu[0] < 0 ? 0 : 1] = i;
+	pthread_barrier_init(&s->nest_go, NULL, 2);
+	pthread_barrier_init(&s->nest_done, NULL, 2);
+	sem_init(&s->go, 0, 0);
+	sem_init(&s->added, 0, 0);
+	/* The helper and the nester first: released from barriers at the end. */
+	for (nth = 0; nth < 3; nth++)
+		if (pthread_create(&th[nth], NULL, fn[nth], s))
+			break;
+	if (nth < 3) {
+		ret = STALE_THREAD;
+		goto out;
+	}
+	pin_to(s->cpu[0]);
+	start = now_ns();
+	end = start + STALE_NS;
+	while (!ret && now_ns() < end) {
+		ret = stale_round(_metadata, s, &c, rcu);
+		c.rounds += !ret;
+	}
+out:
+	stop_now(&s->stop);
+	if (nth > 0)
+		sem_post(&s->go);
+	if (nth > 1)
+		pthread_barrier_wait(&s->nest_go);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	i = c.rounds ? c.rounds : 1;
+	TH_LOG("%s, uid %d: %d rounds in %lld ms; X closed in the nested ADD in %d,",
+	       ops->name, NOBODY, c.rounds, (now_ns() - start) / MS, c.inside);
+	TH_LOG("%s: and the fresh files added before it returned in %d", ops->name,
+	       c.fitted);
+	TH_LOG("%s: %lld fresh files a round, added %lld us after X's close (RCU: %lld us)",
+	       ops->name, c.files / i, c.batch_ns / i / 1000, c.rcu_ns / i / 1000);
+	TH_LOG("%s: nested ADDs took %lld us on average; %llu waits of %d items, %lld us each",
+	       ops->name,
+	       s->finished ? (long long)(s->add_ns / s->finished / 1000) : 0,
+	       (unsigned long long)s->waits, s->nready,
+	       s->waits ? (long long)(s->wait_ns / s->waits / 1000) : 0);
+	if (ret)
+		return ret;
+	if (s->wait_err || s->nest_err) {
+		TH_LOG("expected no failure, got wait: %s, nested ADD/DEL: %s",
+		       s->wait_err ? strerrorname_np(s->wait_err) : "0",
+		       s->nest_err ? strerrorname_np(s->nest_err) : "0");
+		return STALE_RACE_ERROR;
+	}
+	return c.rounds ? STALE_PASS : STALE_NO_ROUND;
+}
+
+TEST_F_TIMEOUT(race, a_file_closed_during_a_nested_add_leaves_no_item_behind, 120)
+{
+	struct rlimit rl;
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "drops to uid %d: needs root", NOBODY);
+	/* Room for the descriptors; the child raises its soft limit to it. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_max < STALE_FDS + 64) {
+		rl.rlim_max = STALE_FDS + 64;
+		EXPECT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl))
+			TH_LOG("RLIMIT_NOFILE hard limit %d: %s", STALE_FDS + 64,
+			       strerror(errno));
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(stale_child(_metadata, variant->ops));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (WIFSIGNALED(status))
+		TH_LOG("uid %d: expected an exit, got signal %s",
+		       NOBODY, strsignal(WTERMSIG(status)));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(STALE_PASS, WEXITSTATUS(status))
+		TH_LOG("uid %d: expected exit %d (%s), got %d: %s", NOBODY,
+		       STALE_PASS, stale_exit_what(STALE_PASS),
+		       WEXITSTATUS(status),
+		       stale_exit_what(WEXITSTATUS(status)));
 }
 
 /*
