@@ -52,17 +52,7 @@ FIXTURE(race) {
 	int unused;
 };
 
-FIXTURE_VARIANT(race) {
-	const struct mux_ops *ops;
-};
-
-FIXTURE_VARIANT_ADD(race, epoll) {
-	.ops = &mux_epoll,
-};
-
-FIXTURE_VARIANT_ADD(race, iepoll) {
-	.ops = &mux_iepoll,
-};
+MUX_FIXTURE_VARIANTS(race);
 
 FIXTURE_SETUP(race)
 {
