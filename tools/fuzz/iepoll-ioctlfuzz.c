@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/iepoll.h>
@@ -385,52 +384,40 @@ static const char help[] =
 "      --shared       other programs use /dev/iepoll meanwhile (a soak): skip\n"
 "                     the module-wide instance count; the caller checks it\n"
 "  -h, --help         this text\n"
+"  -V, --version      the version\n"
 "Exit: 0 clean, 1 a finding or a leaked instance, 2 bad arguments.\n";
+
+static void option(int c, const char *arg)
+{
+	switch (c) {
+	case 't':
+		opt.threads = tool_number("--threads", arg, 1, MAXTHREADS);
+		break;
+	case 'S':
+		opt.shared = true;
+		break;
+	}
+}
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "shared", no_argument, NULL, 'S' },
 		{ }
+	};
+	static const struct fuzz_cmdline cmdline = {
+		.name = "iepoll-ioctlfuzz", .help = help, .shortopts = "t:",
+		.longopts = longopts, .option = option,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	pthread_t helpers[2];
 	long before, after, distinct = 0, last = 0;
 	double start, t, next;
-	char *end;
 	int c, i, e;
 
-	while ((c = getopt_long(argc, argv, "d:t:s:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-		case 's':
-		case 'j':
-			if (!fuzz_opt_parse(c, optarg, &opt.f))
-				goto bad;
-			break;
-		case 't':
-			opt.threads = strtol(optarg, &end, 0);
-			if (*end || opt.threads < 1 || opt.threads > MAXTHREADS)
-				goto bad;
-			break;
-		case 'S':
-			opt.shared = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
-		default:
-			goto bad;
-		}
-	}
-	if (optind != argc)
-		goto bad;
-	if (!fuzz_opt_ready(&opt.f, "iepoll-ioctlfuzz", true))
+	fuzz_parse(argc, argv, &cmdline, &opt.f);
+	if (!fuzz_ready(&opt.f, true))
 		return 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -528,7 +515,4 @@ int main(int argc, char **argv)
 	}
 	printf("ioctlfuzz: PASS\n");
 	return 0;
-bad:
-	fputs(help, stderr);
-	return 2;
 }
