@@ -49,6 +49,15 @@
 #define NFDS		16
 #define MAXTHREADS	16
 #define KERNEL_PTR	0xffffffff81000000ULL
+/*
+ * The room after a valid pointer: a command claims up to _IOC_SIZEMASK
+ * bytes, and IEPOLL_IOC_STATS_V2 fills (zeroes) all the room its size
+ * claims; a pointer may be misaligned by up to 7 bytes.
+ */
+#define ARG_ROOM	(_IOC_SIZEMASK + 8)
+/* What a call reads from a buffer: up to 255 bytes, misaligned too. */
+#define ARG_READ	(256 + 8)
+#define SHAKY_SIZE	8192	/* two pages; ARG_ROOM of PROT_NONE after */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define fallthrough	__attribute__((__fallthrough__))
 
@@ -104,7 +113,7 @@ static unsigned long long any_ptr(unsigned long long *r, void *buf)
 	case 4:
 		return KERNEL_PTR;
 	case 5:
-		return (uintptr_t)shaky + fuzz_rnd(r) % 8192;
+		return (uintptr_t)shaky + fuzz_rnd(r) % SHAKY_SIZE;
 	case 6:
 		return (uintptr_t)shaky + 4096 - 8;	/* straddles the hole */
 	case 7:
@@ -221,12 +230,12 @@ static long do_wait(unsigned long long *r, int fd)
 
 static long do_call(unsigned long long *r, enum call c, unsigned long *cmd)
 {
-	char buf[256];
+	static __thread char buf[ARG_ROOM];
 	int fd = fds[fuzz_rnd(r) % NFDS];
 	unsigned long long v = 1;
 	void *m;
 
-	memset(buf, 0, sizeof(buf));
+	memset(buf, 0, ARG_READ);
 
 	*cmd = 0;
 	switch (c) {
@@ -422,8 +431,12 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART: EINTR */
-	shaky = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+	/* whatever a claimed size reaches past the shaky pages faults */
+	shaky = mmap(NULL, SHAKY_SIZE + ARG_ROOM, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (shaky != MAP_FAILED &&
+	    mprotect(shaky, SHAKY_SIZE, PROT_READ | PROT_WRITE))
+		shaky = MAP_FAILED;
 	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 	if (shaky == MAP_FAILED || ro_page == MAP_FAILED) {
