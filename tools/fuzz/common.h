@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the three fuzzers share: the clock, splitmix64, and the options
- * every one of them takes (--duration, --seed, --json, --help), with the
- * check that /dev/iepoll is there.
+ * What the three fuzzers share: the clock, splitmix64, and the command
+ * line.  fuzz_parse() (common.c) takes the options every one of them has
+ * (-d, --duration; -s, --seed; --json; -h, --help; -V, --version) with the
+ * fuzzer's own, through the tools' convention (../lib/tool.h): a bad option
+ * or argument is one line, the "Try" line and exit 2, before any device is
+ * opened.  fuzz_ready() then checks that /dev/iepoll is there.
  */
 #ifndef _IEPOLL_FUZZ_COMMON_H
 #define _IEPOLL_FUZZ_COMMON_H
 
-#include <getopt.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "../lib/tool.h"
 
 struct fuzz_opt {
 	double duration;		/* seconds */
@@ -20,6 +21,32 @@ struct fuzz_opt {
 	bool seeded;
 	bool json;
 };
+
+/* A fuzzer's command line, beside what every fuzzer takes. */
+struct fuzz_cmdline {
+	const char *name;		/* in every message */
+	const char *help;		/* the --help text */
+	const char *shortopts;		/* its own options, as getopt() takes them */
+	const struct option *longopts;	/* its own long options, up to { } */
+	/*
+	 * takes one of its own options, @c as in @shortopts or @longopts:
+	 * any but d, s, j (--json), h and V, which are everyone's
+	 */
+	void (*option)(int c, const char *arg);
+};
+
+/* Parses the whole command line into @o and through @cl->option. */
+void fuzz_parse(int argc, char **argv, const struct fuzz_cmdline *cl,
+		struct fuzz_opt *o);
+
+/* @arg, the value of option @what, as the seed. */
+void fuzz_seed(struct fuzz_opt *o, const char *what, const char *arg);
+
+/*
+ * A seed from the clock when none was given; false, with the reason
+ * printed, when /dev/iepoll cannot be opened.
+ */
+bool fuzz_ready(struct fuzz_opt *o, bool need_device);
 
 static inline double fuzz_now(void)
 {
@@ -42,43 +69,6 @@ static inline unsigned long long fuzz_rnd(unsigned long long *state)
 {
 	*state += 0x9e3779b97f4a7c15ULL;
 	return fuzz_mix(*state);
-}
-
-/* Takes the value of option 'd' or 's', or 'j'; false if it is bad. */
-static inline bool fuzz_opt_parse(int c, const char *arg, struct fuzz_opt *o)
-{
-	char *end;
-
-	switch (c) {
-	case 'd':
-		o->duration = strtod(arg, &end);
-		return !*end && o->duration > 0;
-	case 's':
-		o->seed = strtoull(arg, &end, 0);
-		o->seeded = true;
-		return !*end;
-	case 'j':
-		o->json = true;
-		return true;
-	}
-	return false;
-}
-
-/*
- * A seed from the clock when none was given; false, with the reason
- * printed, when /dev/iepoll cannot be opened.
- */
-static inline bool fuzz_opt_ready(struct fuzz_opt *o, const char *prog,
-				  bool need_device)
-{
-	if (!o->seeded)
-		o->seed = (unsigned long long)time(NULL) * 1000003 ^ getpid();
-	if (need_device && access("/dev/iepoll", R_OK | W_OK)) {
-		fprintf(stderr, "%s: /dev/iepoll: %m (%s)\n", prog,
-			"is the module loaded? run it in the VM: scripts/vm -- CMD");
-		return false;
-	}
-	return true;
 }
 
 #endif /* _IEPOLL_FUZZ_COMMON_H */

@@ -18,8 +18,8 @@
  * Exit status: 0 no difference, 1 a difference (a failure), 2 bad arguments.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +82,7 @@ static const char help[] =
 "      --json         one JSON object with the totals at the end\n"
 "  -v, --verbose      print the seed of each unstable program\n"
 "  -h, --help         this text\n"
+"  -V, --version      the version\n"
 "Exit: 0 no difference, 1 a difference, 2 bad arguments.\n";
 
 /* Counts distinct (op, result, errno) outcomes of an epoll transcript. */
@@ -298,13 +299,47 @@ static void progress(double start, bool last)
 		st.unstable, st.failures);
 }
 
+static void option(int c, const char *arg)
+{
+	switch (c) {
+	case 'n':
+		opt.programs = tool_number("--programs", arg, 1, LONG_MAX);
+		break;
+	case 'r':
+		opt.replay = true;
+		fuzz_seed(&opt.f, "--replay", arg);
+		break;
+	case 'C':
+		opt.gen_flags |= GEN_NO_CLOSE;
+		opt.world |= WORLD_NO_CLOSE;
+		break;
+	case 'S':
+		opt.shrink = false;
+		break;
+	case 'T':
+		opt.shrink_seconds = tool_seconds("--shrink-seconds", arg, true);
+		break;
+	case 'W':
+		world_alarm = tool_number("--world-timeout", arg, 1, 86400);
+		break;
+	case 'E':
+		opt.second = 0;
+		break;
+	case 'O':
+		opt.world |= WORLD_ORDER;
+		break;
+	case 'e':
+		opt.emit = true;
+		break;
+	case 'v':
+		opt.verbose = true;
+		break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "programs", required_argument, NULL, 'n' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "no-close", no_argument, NULL, 'C' },
@@ -317,74 +352,19 @@ int main(int argc, char **argv)
 		{ "emit", no_argument, NULL, 'e' },
 		{ }
 	};
+	static const struct fuzz_cmdline cmdline = {
+		.name = "iepoll-difffuzz", .help = help, .shortopts = "n:r:v",
+		.longopts = longopts, .option = option,
+	};
 	static struct op ops[MAXOPS];
 	double start, next_report;
-	char *end;
 	long i;
-	int c, n;
+	int n;
 
-	while ((c = getopt_long(argc, argv, "d:n:s:r:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-		case 'j':
-			if (!fuzz_opt_parse(c, optarg, &opt.f))
-				goto bad;
-			break;
-		case 'n':
-			opt.programs = strtol(optarg, &end, 0);
-			if (*end || opt.programs <= 0)
-				goto bad;
-			break;
-		case 'r':
-			opt.replay = true;
-			fallthrough;
-		case 's':
-			if (!fuzz_opt_parse('s', optarg, &opt.f))
-				goto bad;
-			break;
-		case 'C':
-			opt.gen_flags |= GEN_NO_CLOSE;
-			opt.world |= WORLD_NO_CLOSE;
-			break;
-		case 'S':
-			opt.shrink = false;
-			break;
-		case 'T':
-			opt.shrink_seconds = strtod(optarg, &end);
-			if (*end || opt.shrink_seconds < 0)
-				goto bad;
-			break;
-		case 'W':
-			i = strtol(optarg, &end, 0);
-			if (*end || i < 1 || i > 86400)
-				goto bad;
-			world_alarm = i;
-			break;
-		case 'E':
-			opt.second = 0;
-			break;
-		case 'O':
-			opt.world |= WORLD_ORDER;
-			break;
-		case 'e':
-			opt.emit = true;
-			break;
-		case 'v':
-			opt.verbose = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
-		default:
-			fputs(help, stderr);
-			return 2;
-		}
-	}
-	if (optind != argc)
-		goto bad;
+	fuzz_parse(argc, argv, &cmdline, &opt.f);
 	if (opt.emit && !opt.replay)
-		goto bad;
-	if (!fuzz_opt_ready(&opt.f, "iepoll-difffuzz", opt.second && !opt.emit))
+		tool_usage_error("--emit needs --replay SEED");
+	if (!fuzz_ready(&opt.f, opt.second && !opt.emit))
 		return 1;
 	if (opt.replay)
 		return replay(opt.f.seed);
@@ -439,7 +419,4 @@ int main(int argc, char **argv)
 	}
 	printf("difffuzz: PASS: %ld programs, no difference\n", st.programs);
 	return 0;
-bad:
-	fputs(help, stderr);
-	return 2;
 }

@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/iepoll.h>
@@ -50,6 +49,15 @@
 #define NFDS		16
 #define MAXTHREADS	16
 #define KERNEL_PTR	0xffffffff81000000ULL
+/*
+ * The room after a valid pointer: a command claims up to _IOC_SIZEMASK
+ * bytes, and IEPOLL_IOC_STATS_V2 fills (zeroes) all the room its size
+ * claims; a pointer may be misaligned by up to 7 bytes.
+ */
+#define ARG_ROOM	(_IOC_SIZEMASK + 8)
+/* What a call reads from a buffer: up to 255 bytes, misaligned too. */
+#define ARG_READ	(256 + 8)
+#define SHAKY_SIZE	8192	/* two pages; ARG_ROOM of PROT_NONE after */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define fallthrough	__attribute__((__fallthrough__))
 
@@ -105,7 +113,7 @@ static unsigned long long any_ptr(unsigned long long *r, void *buf)
 	case 4:
 		return KERNEL_PTR;
 	case 5:
-		return (uintptr_t)shaky + fuzz_rnd(r) % 8192;
+		return (uintptr_t)shaky + fuzz_rnd(r) % SHAKY_SIZE;
 	case 6:
 		return (uintptr_t)shaky + 4096 - 8;	/* straddles the hole */
 	case 7:
@@ -222,12 +230,12 @@ static long do_wait(unsigned long long *r, int fd)
 
 static long do_call(unsigned long long *r, enum call c, unsigned long *cmd)
 {
-	char buf[256];
+	static __thread char buf[ARG_ROOM];
 	int fd = fds[fuzz_rnd(r) % NFDS];
 	unsigned long long v = 1;
 	void *m;
 
-	memset(buf, 0, sizeof(buf));
+	memset(buf, 0, ARG_READ);
 
 	*cmd = 0;
 	switch (c) {
@@ -385,58 +393,50 @@ static const char help[] =
 "      --shared       other programs use /dev/iepoll meanwhile (a soak): skip\n"
 "                     the module-wide instance count; the caller checks it\n"
 "  -h, --help         this text\n"
+"  -V, --version      the version\n"
 "Exit: 0 clean, 1 a finding or a leaked instance, 2 bad arguments.\n";
+
+static void option(int c, const char *arg)
+{
+	switch (c) {
+	case 't':
+		opt.threads = tool_number("--threads", arg, 1, MAXTHREADS);
+		break;
+	case 'S':
+		opt.shared = true;
+		break;
+	}
+}
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "shared", no_argument, NULL, 'S' },
 		{ }
+	};
+	static const struct fuzz_cmdline cmdline = {
+		.name = "iepoll-ioctlfuzz", .help = help, .shortopts = "t:",
+		.longopts = longopts, .option = option,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	pthread_t helpers[2];
 	long before, after, distinct = 0, last = 0;
 	double start, t, next;
-	char *end;
 	int c, i, e;
 
-	while ((c = getopt_long(argc, argv, "d:t:s:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-		case 's':
-		case 'j':
-			if (!fuzz_opt_parse(c, optarg, &opt.f))
-				goto bad;
-			break;
-		case 't':
-			opt.threads = strtol(optarg, &end, 0);
-			if (*end || opt.threads < 1 || opt.threads > MAXTHREADS)
-				goto bad;
-			break;
-		case 'S':
-			opt.shared = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
-		default:
-			goto bad;
-		}
-	}
-	if (optind != argc)
-		goto bad;
-	if (!fuzz_opt_ready(&opt.f, "iepoll-ioctlfuzz", true))
+	fuzz_parse(argc, argv, &cmdline, &opt.f);
+	if (!fuzz_ready(&opt.f, true))
 		return 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART: EINTR */
-	shaky = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+	/* whatever a claimed size reaches past the shaky pages faults */
+	shaky = mmap(NULL, SHAKY_SIZE + ARG_ROOM, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (shaky != MAP_FAILED &&
+	    mprotect(shaky, SHAKY_SIZE, PROT_READ | PROT_WRITE))
+		shaky = MAP_FAILED;
 	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 	if (shaky == MAP_FAILED || ro_page == MAP_FAILED) {
@@ -528,7 +528,4 @@ int main(int argc, char **argv)
 	}
 	printf("ioctlfuzz: PASS\n");
 	return 0;
-bad:
-	fputs(help, stderr);
-	return 2;
 }

@@ -32,7 +32,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/iepoll.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
@@ -787,6 +786,7 @@ static const char help[] =
 "      --zero         owe level-triggered items to 0-timeout waits too\n"
 "      --json         one JSON object with the totals at the end\n"
 "  -h, --help         this text\n"
+"  -V, --version      the version\n"
 "Exit: 0 every invariant held, 1 one broke, 2 bad arguments.\n";
 
 static int check_count(const char *name, unsigned long long got, long want)
@@ -815,48 +815,39 @@ static int check_stats(long watched)
 	return bad;
 }
 
+static void option(int c, const char *arg)
+{
+	(void)arg;
+	switch (c) {
+	case 'E':
+		opt.native = true;
+		break;
+	case 'Z':
+		opt.zero = true;
+		break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "epoll", no_argument, NULL, 'E' },
 		{ "zero", no_argument, NULL, 'Z' },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
+	};
+	static const struct fuzz_cmdline cmdline = {
+		.name = "iepoll-threadfuzz", .help = help, .shortopts = "",
+		.longopts = longopts, .option = option,
 	};
 	pthread_t churners[NCHURN], waiters[NWAIT], nesters[NNEST];
 	pthread_t hub_waiters[NHUBWAIT], burster_threads[NBURST];
 	struct pipe_slot ready[K_READY], *pipes;
 	long watched = K_READY;
 	double start;
-	int c, i, j, bad;
+	int i, j, bad;
 
-	while ((c = getopt_long(argc, argv, "d:s:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-		case 's':
-		case 'j':
-			if (!fuzz_opt_parse(c, optarg, &opt.f))
-				goto bad;
-			break;
-		case 'E':
-			opt.native = true;
-			break;
-		case 'Z':
-			opt.zero = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
-		default:
-			goto bad;
-		}
-	}
-	if (optind != argc)
-		goto bad;
-	if (!fuzz_opt_ready(&opt.f, "iepoll-threadfuzz", !opt.native))
+	fuzz_parse(argc, argv, &cmdline, &opt.f);
+	if (!fuzz_ready(&opt.f, !opt.native))
 		return 1;
 	ep = opt.native ? epoll_create1(0) : open("/dev/iepoll", O_RDWR);
 	if (ep < 0) {
@@ -937,7 +928,4 @@ int main(int argc, char **argv)
 	}
 	printf("threadfuzz: PASS\n");
 	return 0;
-bad:
-	fputs(help, stderr);
-	return 2;
 }

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -118,5 +119,24 @@ unsigned long long tool_unumber(const char *what, const char *arg,
 	if (errno == ERANGE || v > max)
 		tool_usage_error("%s: %s is out of range, 0 to %llu", what,
 				 arg, max);
+	return v;
+}
+
+double tool_seconds(const char *what, const char *arg, bool zero_ok)
+{
+	const char *digits = *arg == '+' || *arg == '-' ? arg + 1 : arg;
+	char *end = NULL;
+	double v = 0;
+
+	errno = 0;
+	if (isdigit((unsigned char)*digits) ||
+	    (*digits == '.' && isdigit((unsigned char)digits[1])))
+		v = strtod(arg, &end);
+	if (!end || *end)
+		tool_usage_error("%s: not a number of seconds: '%s'", what, arg);
+	if (errno == ERANGE || !isfinite(v) || v < 0 || (v == 0 && !zero_ok))
+		tool_usage_error("%s: %s is out of range, %s", what, arg,
+				 zero_ok ? "0 seconds or more" :
+				 "more than 0 seconds");
 	return v;
 }

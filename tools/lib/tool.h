@@ -17,6 +17,7 @@
 #define IEPOLL_TOOL_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #define TOOL_EXIT_FAILURE	1
@@ -63,6 +64,12 @@ long long tool_number(const char *what, const char *arg, long long min,
 /* The same, unsigned and up to @max: a seed of 64 bits. */
 unsigned long long tool_unumber(const char *what, const char *arg,
 				unsigned long long max);
+/*
+ * @arg as a number of seconds, with a fraction ("0.5") or an exponent if
+ * need be, the whole string: more than 0, or 0 too if @zero_ok; anything
+ * else is a usage error naming @what.
+ */
+double tool_seconds(const char *what, const char *arg, bool zero_ok);
 
 __attribute__((noreturn)) void tool_help(void);
 __attribute__((noreturn)) void tool_version(void);
