@@ -3,8 +3,9 @@
  * trace_check - the iepoll trace events, the hist trigger and the statistics,
  * checked against scripted scenarios.  One test per invocation:
  *
- *   trace_check scenario   run the scenario of issue 4 with no tracing set
- *                          up (the workload of trace-cmd, perf, bpftrace)
+ *   trace_check scenario   run the scenario (see run_scenario()) with no
+ *                          tracing set up (the workload of trace-cmd, perf,
+ *                          bpftrace)
  *   trace_check sequence   the scenario's exact event sequence and fields
  *   trace_check closed     a closed, ready file is removed at its close
  *   trace_check sleep      a sleeping waiter woken by a callback
@@ -30,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "iepoll-tools.h"
+#include "trace_format.h"
 
 #define KSFT_PASS	0
 #define KSFT_FAIL	1
@@ -40,6 +42,8 @@
 
 static struct tfs tfs;
 static char trigger_off[2][256];
+/* The formats of the iepoll events, read when tracing is set up. */
+static struct tfmt_set fmts;
 
 static void cleanup(void)
 {
@@ -127,7 +131,10 @@ static u64 items_now(int iep)
 	return st.items;
 }
 
-/* The scenario of issue 4; what it saw is kept for the checks. */
+/*
+ * The scenario: a pipe ADDed, written, waited for, MODded to ONESHOT,
+ * written twice, waited for, closed; what it saw is kept for the checks.
+ */
 struct scenario {
 	int iep;
 	u32 id;
@@ -203,21 +210,18 @@ static bool flags_equal(const char *want, const char *got)
 	return true;
 }
 
-static bool is_flag_field(const char *key)
-{
-	return !strcmp(key, "events") || !strcmp(key, "key") ||
-	       !strcmp(key, "revents");
-}
-
 /*
  * Compare event @e with @name and the expected fields @fmt, written like the
  * event's own output ("id 3 fd 4 ...").  A value "*" matches anything, ">0"
- * any positive number.  Every field must be there, and no other.
+ * any positive number; flag masks (__print_flags() in the format) compare
+ * as sets.  Every field must be there, and no other: the expectation is
+ * read by the event's format, as the trace line was.
  */
-static bool match(const struct tev *e, const char *name, const char *fmt, ...)
+static bool match(const struct trec *e, const char *name, const char *fmt, ...)
 {
+	const struct tfmt *f = e->fmt;
 	char want[256];
-	struct tev x;
+	struct trec x;
 	va_list ap;
 	bool ok = true;
 	int i;
@@ -225,33 +229,23 @@ static bool match(const struct tev *e, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(want, sizeof(want), fmt, ap);
 	va_end(ap);
-	if (strcmp(e->name, name)) {
+	if (strcmp(f->name, name)) {
 		msg("expected %s: %s", name, want);
 		msg("got      %s", e->line);
 		return false;
 	}
-	/* Parse the expectation with the same parser as the trace. */
-	{
-		char line[320];
-
-		snprintf(line, sizeof(line), "x: %s: %s", name, want);
-		if (tev_parse(line, &x, 1) != 1) {
-			msg("bad expectation %s", want);
-			return false;
-		}
+	if (trec_parse_payload(f, want, &x, false)) {
+		msg("bad expectation for %s: %s", name, want);
+		return false;
 	}
-	if (x.nfields != e->nfields)
-		ok = false;
-	for (i = 0; ok && i < x.nfields; i++) {
-		const char *w = x.f[i].val, *v = tev_get(e, x.f[i].key);
+	for (i = 0; ok && i < f->nvalues; i++) {
+		const char *w = x.val[i], *v = e->val[i];
 
-		if (!v)
-			ok = false;
-		else if (!strcmp(w, "*"))
+		if (!strcmp(w, "*"))
 			continue;
 		else if (!strcmp(w, ">0"))
-			ok = strtoll(v, NULL, 0) > 0;
-		else if (is_flag_field(x.f[i].key))
+			ok = trec_num(e, f->v[i].field) > 0;
+		else if (f->v[i].flags)
 			ok = flags_equal(w, v);
 		else
 			ok = !strcmp(w, v);
@@ -264,27 +258,27 @@ static bool match(const struct tev *e, const char *name, const char *fmt, ...)
 }
 
 /* Read the instance's buffer and keep the events of instance @id. */
-static int read_events(u32 id, struct tev *ev, char **bufp)
+static int read_events(u32 id, struct trec *ev, char **bufp)
 {
-	struct tev *all = calloc(MAX_EVENTS, sizeof(*all));
+	struct trec *all = calloc(MAX_EVENTS, sizeof(*all));
 	int i, n, k = 0;
 
 	*bufp = tfs_read(&tfs, "trace");
 	if (!*bufp || !all)
 		exit(KSFT_FAIL);
-	n = tev_parse(*bufp, all, MAX_EVENTS);
+	n = trec_parse(&fmts, *bufp, all, MAX_EVENTS);
 	if (n < 0) {
 		msg("the trace buffer could not be parsed");
 		exit(KSFT_FAIL);
 	}
 	for (i = 0; i < n; i++)
-		if (tev_num(&all[i], "id") == id)
+		if (trec_num(&all[i], "id") == id)
 			ev[k++] = all[i];
 	free(all);
 	return k;
 }
 
-static void dump(const struct tev *ev, int n)
+static void dump(const struct trec *ev, int n)
 {
 	int i;
 
@@ -294,7 +288,7 @@ static void dump(const struct tev *ev, int n)
 }
 
 /* The end of a test: show the events if it failed, then clean up. */
-static int verdict(int bad, const struct tev *ev, int n, char *buf, int iep)
+static int verdict(int bad, const struct trec *ev, int n, char *buf, int iep)
 {
 	if (bad)
 		dump(ev, n);
@@ -302,6 +296,19 @@ static int verdict(int bad, const struct tev *ev, int n, char *buf, int iep)
 	if (iep >= 0)
 		close(iep);
 	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+/* The formats of the iepoll events under tracefs directory @root. */
+static int load_formats(const char *root)
+{
+	char dir[300];
+
+	snprintf(dir, sizeof(dir), "%s/events/iepoll", root);
+	if (tfmt_load(&fmts, dir)) {
+		msg("cannot read the formats of the iepoll events in %s", dir);
+		return -1;
+	}
+	return 0;
 }
 
 static void setup_tracing(const char *name)
@@ -315,6 +322,8 @@ static void setup_tracing(const char *name)
 	atexit(cleanup);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (load_formats(tfs.dir))
+		exit(KSFT_FAIL);
 }
 
 /* A new instance; its id in @id. */
@@ -339,7 +348,7 @@ static int traced_instance(u32 *id)
 
 static int test_sequence(void)
 {
-	struct tev ev[MAX_EVENTS];
+	struct trec ev[MAX_EVENTS];
 	int i, n, k = 0, bad = 0;
 	struct scenario s;
 	char *buf;
@@ -429,7 +438,7 @@ static int test_sequence(void)
  */
 static int test_closed(void)
 {
-	struct tev ev[MAX_EVENTS];
+	struct trec ev[MAX_EVENTS];
 	int p[2], q[2], iep, i, n, res, bad = 0, deliver_q = 0, closed = 0;
 	unsigned long qino;
 	u64 items;
@@ -450,10 +459,10 @@ static int test_closed(void)
 	tfs_iepoll_events(&tfs, false);
 	n = read_events(id, ev, &buf);
 	for (i = 0; i < n; i++) {
-		if (!strcmp(ev[i].name, "iepoll_deliver") &&
-		    tev_num(&ev[i], "data") == 0x2)
+		if (!strcmp(ev[i].fmt->name, "iepoll_deliver") &&
+		    trec_num(&ev[i], "data") == 0x2)
 			deliver_q++;
-		if (!strcmp(ev[i].name, "iepoll_remove")) {
+		if (!strcmp(ev[i].fmt->name, "iepoll_remove")) {
 			if (match(&ev[i], "iepoll_remove",
 				  "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x2 reason CLOSE",
 				  id, q[0], qino))
@@ -495,7 +504,7 @@ static void *late_write(void *arg)
 /* A waiter sleeps; a write 100 ms later runs the callback that wakes it. */
 static int test_sleep(void)
 {
-	struct tev ev[MAX_EVENTS];
+	struct trec ev[MAX_EVENTS];
 	struct iepoll_stats st;
 	int p[2], iep, n, k = 0, bad = 0, res;
 	pthread_t thr;
@@ -551,7 +560,7 @@ static int test_sleep(void)
  */
 static int test_latency0(void)
 {
-	struct tev ev[MAX_EVENTS];
+	struct trec ev[MAX_EVENTS];
 	int p[2], iep, i, n, res[2], delivers = 0, bad = 0;
 	char c, *buf;
 	u32 id;
@@ -576,7 +585,7 @@ static int test_latency0(void)
 	msg("instance %u: the waits returned %d and %d", id, res[0], res[1]);
 	for (i = 0; i < n; i++) {
 		msg("  %s", ev[i].line);
-		if (strcmp(ev[i].name, "iepoll_deliver"))
+		if (strcmp(ev[i].fmt->name, "iepoll_deliver"))
 			continue;
 		delivers++;
 		if (!match(&ev[i], "iepoll_deliver",
@@ -818,6 +827,7 @@ static const struct {
 	{ "hist", test_hist },
 	{ "stats", test_stats },
 };
+
 
 int main(int argc, char **argv)
 {
