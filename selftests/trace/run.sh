@@ -50,7 +50,8 @@ trap cleanup EXIT
 want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_enter=3 wait_exit=3"
 events="insert modify remove callback send_events deliver wait_enter wait_exit"
 
-tests=(sequence closed sleep latency0 hist stats trace-cmd perf-stat perf-record bpftrace)
+tests=(sequence closed sleep latency0 hist stats submit fallback detach trace-cmd perf-stat
+       perf-record bpftrace)
 # shellcheck source=selftests/ktap.sh
 . "$here/../ktap.sh"
 

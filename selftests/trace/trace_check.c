@@ -12,6 +12,10 @@
  *   trace_check latency0   latency_ns is 0 when readiness was not stamped
  *   trace_check hist       hist triggers on iepoll_deliver
  *   trace_check stats      IEPOLL_IOC_STATS and fdinfo after the scenario
+ *   trace_check submit     IEPOLL_IOC_SUBMIT: its changes' events, then
+ *                          iepoll_submit, then its wait; STATS_V2 agrees
+ *   trace_check fallback   a ptmx master: iepoll_fallback, then the sweep
+ *   trace_check detach     a signalfd's sighand freed: iepoll_detach
  *
  * Diagnostics go to stdout as "# " lines; the exit status is 0 (pass),
  * 1 (fail) or 4 (skip, after a "SKIP: reason" line).  run.sh turns these
@@ -28,7 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "iepoll-tools.h"
 #include "trace_format.h"
@@ -550,6 +556,283 @@ static int test_sleep(void)
 	return verdict(bad, ev, n, buf, iep);
 }
 
+/*
+ * IEPOLL_IOC_SUBMIT, twice.  With per-change results: ADD and MOD of a
+ * readable pipe and a DEL of a pipe never added (ENOENT), then a wait.
+ * Without: a DEL of the pipe, then a MOD of it, which fails and stops the
+ * call; no wait.
+ */
+struct submit_run {
+	int iep;
+	u32 id;
+	int p[2], q[2];
+	unsigned long ino;
+	int res[2], err;	/* the calls' results, the second's errno */
+	int results[3];
+	unsigned int applied[2];
+};
+
+static void run_submit(struct submit_run *r)
+{
+	struct timespec zero = { 0 };
+	struct epoll_event ev[4];
+	struct iepoll_ctl ch[3] = {
+		{ .op = EPOLL_CTL_ADD, .events = EPOLLIN, .data = 0x31 },
+		{ .op = EPOLL_CTL_MOD, .events = EPOLLIN | EPOLLET, .data = 0x32 },
+		{ .op = EPOLL_CTL_DEL },
+	};
+
+	r->iep = new_instance(&r->id);
+	if (pipe(r->p) || pipe(r->q))
+		fail_errno("pipe");
+	r->ino = ino_of(r->p[0]);
+	put(r->p[1]);
+	ch[0].fd = r->p[0];
+	ch[1].fd = r->p[0];
+	ch[2].fd = r->q[0];
+	r->res[0] = iepoll_submit(r->iep, ch, 3, r->results, &r->applied[0],
+				  ev, 4, &zero, NULL);
+	memset(ch, 0, sizeof(ch));
+	ch[0].op = EPOLL_CTL_DEL;
+	ch[0].fd = r->p[0];
+	ch[1].op = EPOLL_CTL_MOD;
+	ch[1].fd = r->p[0];
+	ch[1].events = EPOLLIN;
+	ch[1].data = 0x33;
+	errno = 0;
+	r->res[1] = iepoll_submit(r->iep, ch, 2, NULL, &r->applied[1], ev, 0,
+				  &zero, NULL);
+	r->err = errno;
+}
+
+static int test_submit(void)
+{
+	struct trec ev[MAX_EVENTS];
+	struct iepoll_stats_v2 st;
+	int i, n, k = 0, bad = 0, calls = 0;
+	long long changes = 0;
+	struct submit_run r;
+	char *buf;
+
+	setup_tracing("iepoll-selftest");
+	if (tfs_iepoll_events(&tfs, true))
+		return KSFT_FAIL;
+	run_submit(&r);
+	tfs_iepoll_events(&tfs, false);
+	if (iepoll_get_stats_v2(r.iep, &st))
+		fail_errno("IEPOLL_IOC_STATS_V2");
+	n = read_events(r.id, ev, &buf);
+	msg("instance %u: the first SUBMIT returned %d (applied %u, results %d %d %d)",
+	    r.id, r.res[0], r.applied[0], r.results[0], r.results[1],
+	    r.results[2]);
+	msg("the second returned %d (%s, applied %u)", r.res[1],
+	    strerror(r.err), r.applied[1]);
+	msg("stats_v2: submits %llu changes %llu inserts %llu modifies %llu removes %llu",
+	    (unsigned long long)st.submits, (unsigned long long)st.changes,
+	    (unsigned long long)st.stats.inserts,
+	    (unsigned long long)st.stats.modifies,
+	    (unsigned long long)st.stats.removes);
+	NEXT("iepoll_create", "id %u pid %d comm trace_check", r.id, getpid());
+	/* each change fires its own event, before iepoll_submit */
+	NEXT("iepoll_insert",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x31 ready 1",
+	     r.id, r.p[0], r.ino);
+	NEXT("iepoll_modify",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLET data 0x32 ready 1",
+	     r.id, r.p[0], r.ino);
+	NEXT("iepoll_submit", "id %u nchanges 3 applied 3 failed 1 maxevents 4",
+	     r.id);
+	/* then its wait */
+	NEXT("iepoll_wait_enter", "id %u maxevents 4 timeout_ns 0", r.id);
+	NEXT("iepoll_deliver", "id %u fd %d revents EPOLLIN data 0x32 latency_ns >0",
+	     r.id, r.p[0]);
+	NEXT("iepoll_send_events", "id %u maxevents 4 delivered 1 requeued 0 overflow 0",
+	     r.id);
+	NEXT("iepoll_wait_exit", "id %u res 1 slept 0", r.id);
+	NEXT("iepoll_remove",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP|EPOLLET data 0x32 reason CTL",
+	     r.id, r.p[0], r.ino);
+	NEXT("iepoll_submit", "id %u nchanges 2 applied 1 failed 1 maxevents 0",
+	     r.id);
+	for (; k < n; k++) {
+		msg("unexpected event: %s", ev[k].line);
+		bad++;
+	}
+	/* the trace's count of SUBMIT calls and changes is the instance's */
+	for (i = 0; i < n; i++) {
+		if (strcmp(ev[i].fmt->name, "iepoll_submit"))
+			continue;
+		calls++;
+		changes += trec_num(&ev[i], "applied");
+	}
+	if (st.submits != 2 || st.changes != 4 || calls != 2 || changes != 4) {
+		msg("expected 2 SUBMIT calls and 4 changes in STATS_V2 and in the trace");
+		msg("got %llu and %llu in STATS_V2, %d and %lld in the trace",
+		    (unsigned long long)st.submits, (unsigned long long)st.changes,
+		    calls, changes);
+		bad++;
+	}
+	if (st.stats.inserts != 1 || st.stats.modifies != 1 ||
+	    st.stats.removes != 1 || st.stats.items != 0) {
+		msg("expected 1 insert, 1 modify, 1 remove, 0 items");
+		bad++;
+	}
+	if (r.res[0] != 1 || r.applied[0] != 3 || r.results[0] ||
+	    r.results[1] || r.results[2] != -ENOENT || r.res[1] != -1 ||
+	    r.err != ENOENT || r.applied[1] != 1) {
+		msg("expected 1 event, 3 applied, results 0 0 %d; then -1 ENOENT, 1 applied",
+		    -ENOENT);
+		bad++;
+	}
+	return verdict(bad, ev, n, buf, r.iep);
+}
+
+/*
+ * A ptmx master sends no close event (FMODE_NONOTIFY): its ADD is followed
+ * by iepoll_fallback, and after its close the sweep (every
+ * sweep_interval_ms, in a kworker) removes it, reason SWEEP.
+ */
+struct fallback_run {
+	int iep;
+	u32 id;
+	int m;
+	unsigned long ino;
+	u64 items;		/* once the sweep ran, or after 2 s */
+};
+
+static int run_fallback(struct fallback_run *r)
+{
+	int i;
+
+	r->m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (r->m < 0)
+		return -1;
+	r->iep = new_instance(&r->id);
+	r->ino = ino_of(r->m);
+	ctl(r->iep, EPOLL_CTL_ADD, r->m, EPOLLOUT, 0x77);
+	close(r->m);
+	for (i = 0; i < 200 && (r->items = items_now(r->iep)); i++)
+		usleep(10 * 1000);
+	return 0;
+}
+
+static int test_fallback(void)
+{
+	struct trec ev[MAX_EVENTS];
+	struct iepoll_stats_v2 st;
+	struct fallback_run r;
+	int n, k = 0, bad = 0;
+	char *buf;
+
+	setup_tracing("iepoll-selftest");
+	if (tfs_iepoll_events(&tfs, true))
+		return KSFT_FAIL;
+	if (run_fallback(&r)) {
+		printf("SKIP: /dev/ptmx: %s\n", strerror(errno));
+		return KSFT_SKIP;
+	}
+	tfs_iepoll_events(&tfs, false);
+	if (iepoll_get_stats_v2(r.iep, &st))
+		fail_errno("IEPOLL_IOC_STATS_V2");
+	n = read_events(r.id, ev, &buf);
+	msg("instance %u: ptmx master fd %d ino %lu", r.id, r.m, r.ino);
+	msg("stats_v2: fallback %llu closes %llu items %llu",
+	    (unsigned long long)st.fallback,
+	    (unsigned long long)st.closes, (unsigned long long)st.stats.items);
+	NEXT("iepoll_create", "id %u pid %d comm trace_check", r.id, getpid());
+	NEXT("iepoll_insert",
+	     "id %u fd %d ino %lu events EPOLLOUT|EPOLLERR|EPOLLHUP data 0x77 ready 1",
+	     r.id, r.m, r.ino);
+	NEXT("iepoll_fallback", "id %u fd %d ino %lu", r.id, r.m, r.ino);
+	NEXT("iepoll_remove",
+	     "id %u fd %d ino %lu events EPOLLOUT|EPOLLERR|EPOLLHUP data 0x77 reason SWEEP",
+	     r.id, r.m, r.ino);
+	for (; k < n; k++) {
+		msg("unexpected event: %s", ev[k].line);
+		bad++;
+	}
+	if (st.fallback != 1 || st.closes != 1 || st.stats.items != 0) {
+		msg("expected fallback 1, closes 1, items 0 after the sweep");
+		bad++;
+	}
+	return verdict(bad, ev, n, buf, r.iep);
+}
+
+/*
+ * POLLFREE: a child ADDs a signalfd, so the item hooks the child's
+ * sighand; reaping the child frees it, and iepoll_detach says that the
+ * item lost that hook (it stays in the instance).
+ */
+struct detach_run {
+	int iep;
+	u32 id;
+	int sfd;
+	unsigned long ino;
+	int status;		/* the child's, 0 when its ADD succeeded */
+	u64 items;		/* after the child was reaped */
+};
+
+static void run_detach(struct detach_run *r)
+{
+	sigset_t mask;
+	pid_t pid;
+
+	r->iep = new_instance(&r->id);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		fail_errno("sigprocmask");
+	r->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sfd < 0)
+		fail_errno("signalfd");
+	r->ino = ino_of(r->sfd);
+	pid = fork();
+	if (pid < 0)
+		fail_errno("fork");
+	if (pid == 0)	/* _exit(): no atexit cleanup in the child */
+		_exit(iep_ctl(r->iep, EPOLL_CTL_ADD, r->sfd, EPOLLIN, 0x9) ? 1 : 0);
+	if (waitpid(pid, &r->status, 0) != pid)
+		fail_errno("waitpid");
+	r->items = items_now(r->iep);
+}
+
+static int test_detach(void)
+{
+	struct trec ev[MAX_EVENTS];
+	struct detach_run r;
+	int n, k = 0, bad = 0;
+	char *buf;
+
+	setup_tracing("iepoll-selftest");
+	if (tfs_iepoll_events(&tfs, true))
+		return KSFT_FAIL;
+	run_detach(&r);
+	tfs_iepoll_events(&tfs, false);
+	n = read_events(r.id, ev, &buf);
+	msg("instance %u: signalfd %d ino %lu, the child's status %d",
+	    r.id, r.sfd, r.ino, r.status);
+	msg("%llu items after the child was reaped", (unsigned long long)r.items);
+	NEXT("iepoll_create", "id %u pid %d comm trace_check", r.id, getpid());
+	NEXT("iepoll_insert",
+	     "id %u fd %d ino %lu events EPOLLIN|EPOLLERR|EPOLLHUP data 0x9 ready 0",
+	     r.id, r.sfd, r.ino);
+	/* the sighand's wait queue is woken with POLLFREE, then unhooked */
+	NEXT("iepoll_callback",
+	     "id %u fd %d key EPOLLHUP|POLLFREE outcome READY exclusive 0 woke 0",
+	     r.id, r.sfd);
+	NEXT("iepoll_detach", "id %u fd %d ino %lu", r.id, r.sfd, r.ino);
+	for (; k < n; k++) {
+		msg("unexpected event: %s", ev[k].line);
+		bad++;
+	}
+	if (r.status != 0 || r.items != 1) {
+		msg("expected the child's ADD to succeed and the item to stay");
+		bad++;
+	}
+	close(r.sfd);
+	return verdict(bad, ev, n, buf, r.iep);
+}
+
 #undef NEXT_WAIT_ONE
 #undef NEXT
 
@@ -826,6 +1109,9 @@ static const struct {
 	{ "latency0", test_latency0 },
 	{ "hist", test_hist },
 	{ "stats", test_stats },
+	{ "submit", test_submit },
+	{ "fallback", test_fallback },
+	{ "detach", test_detach },
 };
 
 
