@@ -16,6 +16,12 @@
  *                          iepoll_submit, then its wait; STATS_V2 agrees
  *   trace_check fallback   a ptmx master: iepoll_fallback, then the sweep
  *   trace_check detach     a signalfd's sighand freed: iepoll_detach
+ *   trace_check record FILE  the workloads of sequence, submit, fallback
+ *                          and detach, every event on: the trace into FILE
+ *   trace_check parse FILE the iepoll events of trace FILE, one a line, as
+ *                          "event field=value ...", read by the format files
+ *                          (tools/iepoll-trace reads them alike: run.sh
+ *                          compares the two)
  *
  * Diagnostics go to stdout as "# " lines; the exit status is 0 (pass),
  * 1 (fail) or 4 (skip, after a "SKIP: reason" line).  run.sh turns these
@@ -45,6 +51,8 @@
 
 #define MAX_EVENTS	256
 #define NSEC_PER_MSEC	1000000LL
+
+#define TRACEFS		"/sys/kernel/tracing"
 
 static struct tfs tfs;
 static char trigger_off[2][256];
@@ -1099,6 +1107,96 @@ static int test_stats(void)
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }
 
+/* The whole of file @path, NUL-terminated and malloc()ed, or NULL. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t size = 0;
+	ssize_t len;
+
+	if (!f)
+		return NULL;
+	len = getdelim(&buf, &size, '\0', f);
+	fclose(f);
+	if (len < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * The workloads of sequence, submit, fallback and detach with every iepoll
+ * event on; the trace goes into @path, for the parsers to read.
+ */
+static int record(const char *path)
+{
+	struct fallback_run fb;
+	struct submit_run sub;
+	struct detach_run dt;
+	struct scenario s;
+	char *buf;
+	FILE *out;
+	bool ok;
+
+	setup_tracing("iepoll-selftest");
+	if (tfs_iepoll_events(&tfs, true))
+		return KSFT_FAIL;
+	run_scenario(&s);
+	run_submit(&sub);
+	if (run_fallback(&fb))
+		msg("/dev/ptmx: %s: no iepoll_fallback in the trace", strerror(errno));
+	run_detach(&dt);
+	tfs_iepoll_events(&tfs, false);
+	buf = tfs_read(&tfs, "trace");
+	if (!buf)
+		return KSFT_FAIL;
+	out = fopen(path, "w");
+	if (!out)
+		fail_errno(path);
+	ok = fputs(buf, out) >= 0;
+	ok &= !fclose(out);
+	free(buf);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+/* Each iepoll event of trace @path as "event field=value ...". */
+static int parse(const char *path)
+{
+	struct trec *r = calloc(4096, sizeof(*r));
+	char *text = read_file(path);
+	int i, j, n;
+
+	if (!text || !r)
+		fail_errno(path);
+	if (load_formats(TRACEFS))
+		return KSFT_FAIL;
+	n = trec_parse(&fmts, text, r, 4096);
+	if (n < 0)
+		return KSFT_FAIL;
+	for (i = 0; i < n; i++) {
+		const struct tfmt *f = r[i].fmt;
+
+		printf("%s", f->name);
+		for (j = 0; j < f->nvalues; j++) {
+			const struct tfmt_value *v = &f->v[j];
+
+			if (strchr("di", v->conv))
+				printf(" %s=%lld", v->field, trec_num(&r[i], v->field));
+			else if (strchr("uxXo", v->conv))
+				printf(" %s=%llu", v->field,
+				       (unsigned long long)trec_num(&r[i], v->field));
+			else
+				printf(" %s=%s", v->field, r[i].val[j]);
+		}
+		printf("\n");
+	}
+	free(text);
+	free(r);
+	return KSFT_PASS;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
@@ -1114,6 +1212,14 @@ static const struct {
 	{ "detach", test_detach },
 };
 
+/* The modes that take a file. */
+static const struct {
+	const char *name;
+	int (*run)(const char *path);
+} file_modes[] = {
+	{ "record", record },
+	{ "parse", parse },
+};
 
 int main(int argc, char **argv)
 {
@@ -1121,6 +1227,12 @@ int main(int argc, char **argv)
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3) {
+		for (i = 0; i < ARRAY_SIZE(file_modes); i++)
+			if (!strcmp(argv[1], file_modes[i].name))
+				return file_modes[i].run(argv[2]);
+		goto usage;
+	}
 	if (argc != 2)
 		goto usage;
 	if (!strcmp(argv[1], "scenario")) {
@@ -1137,6 +1249,9 @@ usage:
 	fprintf(stderr, "usage: %s scenario", argv[0]);
 	for (i = 0; i < ARRAY_SIZE(tests); i++)
 		fprintf(stderr, "|%s", tests[i].name);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "\n       %s ", argv[0]);
+	for (i = 0; i < ARRAY_SIZE(file_modes); i++)
+		fprintf(stderr, "%s%s", i ? "|" : "", file_modes[i].name);
+	fprintf(stderr, " FILE\n");
 	return 2;
 }
