@@ -9,7 +9,8 @@
 # sequence, the hist trigger and the statistics; the host's trace-cmd, perf
 # and bpftrace each record or count the events of trace_check's scenario.
 # "parsers" checks that trace_check and tools/iepoll-trace read one trace
-# alike, both by the events' format files.
+# alike, both by the events' format files; "docs" that docs/tracing.md's
+# table of events lists what those format files have.
 
 set -eu
 
@@ -55,7 +56,7 @@ trap cleanup EXIT
 want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_enter=3 wait_exit=3"
 events="insert modify remove callback send_events deliver wait_enter wait_exit"
 
-tests=(sequence closed sleep latency0 hist stats submit fallback detach parsers
+tests=(sequence closed sleep latency0 hist stats submit fallback detach parsers docs
        trace-cmd perf-stat perf-record bpftrace)
 # shellcheck source=selftests/ktap.sh
 . "$here/../ktap.sh"
@@ -266,6 +267,7 @@ for t in "${tests[@]}"; do
 	perf-record)	(t_perf_record) >"$out" 2>&1 || rc=$? ;;
 	bpftrace)	(t_bpftrace) >"$out" 2>&1 || rc=$? ;;
 	parsers)	(t_parsers) >"$out" 2>&1 || rc=$? ;;
+	docs)		(cd "$repo" && "$check" docs docs/tracing.md) >"$out" 2>&1 || rc=$? ;;
 	*)		"$check" "$t" >"$out" 2>&1 || rc=$? ;;
 	esac
 	result "$rc" "$t" "$out"

@@ -16,6 +16,9 @@
  *                          iepoll_submit, then its wait; STATS_V2 agrees
  *   trace_check fallback   a ptmx master: iepoll_fallback, then the sweep
  *   trace_check detach     a signalfd's sighand freed: iepoll_detach
+ *   trace_check docs FILE  FILE's table of events (docs/tracing.md) names
+ *                          every event and field of the format files, and
+ *                          nothing else
  *   trace_check record FILE  the workloads of sequence, submit, fallback
  *                          and detach, every event on: the trace into FILE
  *   trace_check parse FILE the iepoll events of trace FILE, one a line, as
@@ -27,6 +30,7 @@
  * 1 (fail) or 4 (skip, after a "SKIP: reason" line).  run.sh turns these
  * into TAP.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -1126,6 +1130,199 @@ static char *read_file(const char *path)
 	return buf;
 }
 
+static const char * const number_words[] = {
+	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+	"nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+	"sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+};
+
+/* A row of the table of events, as the page lists it. */
+struct doc_row {
+	int line;
+	char event[TFMT_NAME_LEN];
+	int nfields;
+	char fields[TFMT_MAX_FIELDS + 1][TFMT_NAME_LEN];
+	bool seen;
+};
+
+/*
+ * Read a row "| `iepoll_x` | `a` (what a is), `b` | when |": the event is
+ * the first cell's code span, its fields `id` (the table says "after
+ * `id`") and the code spans of the second cell outside parentheses.  A
+ * "\|" is a | inside a cell.  Returns 0, or -1 if the row is malformed.
+ */
+static int doc_row(char *line, struct doc_row *r)
+{
+	int cell = 0, depth = 0;
+	char *p, *code = NULL;
+
+	r->nfields = 1;
+	snprintf(r->fields[0], sizeof(r->fields[0]), "id");
+	r->event[0] = '\0';
+	for (p = line; *p && cell <= 2; p++) {
+		if (*p == '\\' && p[1] == '|') {
+			p++;
+			continue;
+		}
+		if (*p == '|' && !code) {
+			cell++;
+			depth = 0;
+			continue;
+		}
+		if (*p == '`') {
+			size_t len;
+
+			if (!code) {
+				code = p + 1;
+				continue;
+			}
+			len = p - code;
+			if (cell == 1 && !r->event[0]) {
+				if (len >= sizeof(r->event))
+					return -1;
+				memcpy(r->event, code, len);
+				r->event[len] = '\0';
+			} else if (cell == 2 && !depth) {
+				if (r->nfields == TFMT_MAX_FIELDS + 1 ||
+				    len >= sizeof(r->fields[0]))
+					return -1;
+				memcpy(r->fields[r->nfields], code, len);
+				r->fields[r->nfields++][len] = '\0';
+			}
+			code = NULL;
+			continue;
+		}
+		if (code)
+			continue;
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth)
+			depth--;
+	}
+	return r->event[0] ? 0 : -1;
+}
+
+static void list_fields(char *out, size_t size, int n,
+			const char (*fields)[TFMT_NAME_LEN])
+{
+	size_t len = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += snprintf(out + len, size - len, "%s%s", i ? " " : "",
+				fields[i]);
+}
+
+/*
+ * The table of events of @path (docs/tracing.md) against the format files:
+ * every event has one row, every row is an event, and each row lists the
+ * event's fields in the format's order.  A count of the events in words
+ * ("iepoll has twelve") must be right too.
+ */
+static int test_docs(const char *path)
+{
+	static struct doc_row rows[TFMT_MAX_EVENTS * 2];
+	char *text, *line, *s, *p, want[512], got[512];
+	int nrows = 0, lineno = 0, bad = 0, fields = 0, i, j;
+	const struct tfmt *f;
+
+	if (access("/dev/iepoll", F_OK)) {
+		printf("SKIP: /dev/iepoll is missing: the module is not loaded\n");
+		return KSFT_SKIP;
+	}
+	text = read_file(path);
+	if (!text) {
+		printf("SKIP: cannot read %s (%s): run outside the repository\n",
+		       path, strerror(errno));
+		return KSFT_SKIP;
+	}
+	if (load_formats(TRACEFS))
+		return KSFT_FAIL;
+	s = text;
+	while ((line = strsep(&s, "\n"))) {
+		lineno++;
+		p = strstr(line, "iepoll has ");
+		if (p) {
+			size_t k;
+
+			p += strlen("iepoll has ");
+			for (k = 0; k < ARRAY_SIZE(number_words); k++) {
+				size_t len = strlen(number_words[k]);
+
+				if (strncmp(p, number_words[k], len) ||
+				    isalpha((unsigned char)p[len]))
+					continue;
+				if ((int)k != fmts.n) {
+					msg("%s:%d: says iepoll has %s, events/iepoll/ has %d",
+					    path, lineno, number_words[k], fmts.n);
+					bad++;
+				}
+			}
+		}
+		if (strncmp(line, "| `iepoll_", 10))
+			continue;
+		if (nrows == (int)ARRAY_SIZE(rows)) {
+			msg("%s:%d: too many rows", path, lineno);
+			return KSFT_FAIL;
+		}
+		memset(&rows[nrows], 0, sizeof(rows[0]));
+		rows[nrows].line = lineno;
+		if (doc_row(line, &rows[nrows])) {
+			msg("%s:%d: a row of the table of events that this check cannot read: %s",
+			    path, lineno, line);
+			bad++;
+			continue;
+		}
+		nrows++;
+	}
+	for (i = 0; i < fmts.n; i++) {
+		struct doc_row *r = NULL;
+
+		f = &fmts.ev[i];
+		fields += f->nfields;
+		list_fields(want, sizeof(want), f->nfields, f->fields);
+		for (j = 0; j < nrows; j++) {
+			if (strcmp(rows[j].event, f->name))
+				continue;
+			if (r) {
+				msg("%s:%d: %s has a second row (the first at line %d)",
+				    path, rows[j].line, f->name, r->line);
+				bad++;
+			}
+			r = &rows[j];
+			r->seen = true;
+		}
+		if (!r) {
+			msg("%s: the table of events has no row for %s (fields %s)",
+			    path, f->name, want);
+			bad++;
+			continue;
+		}
+		list_fields(got, sizeof(got), r->nfields,
+			    (const char (*)[TFMT_NAME_LEN])r->fields);
+		if (strcmp(want, got)) {
+			msg("%s:%d: %s: the table lists the fields %s",
+			    path, r->line, f->name, got);
+			msg("%s:%d: %s: its format file has      %s",
+			    path, r->line, f->name, want);
+			bad++;
+		}
+	}
+	for (j = 0; j < nrows; j++) {
+		if (!rows[j].seen) {
+			msg("%s:%d: the table lists %s, which events/iepoll/ does not have",
+			    path, rows[j].line, rows[j].event);
+			bad++;
+		}
+	}
+	if (!bad)
+		msg("%s: %d events with %d fields, as their format files have them",
+		    path, fmts.n, fields);
+	free(text);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
 /*
  * The workloads of sequence, submit, fallback and detach with every iepoll
  * event on; the trace goes into @path, for the parsers to read.
@@ -1217,6 +1414,7 @@ static const struct {
 	const char *name;
 	int (*run)(const char *path);
 } file_modes[] = {
+	{ "docs", test_docs },
 	{ "record", record },
 	{ "parse", parse },
 };
