@@ -8,11 +8,17 @@
 # trace_check (built on the host: make -C selftests/trace) checks the event
 # sequence, the hist trigger and the statistics; the host's trace-cmd, perf
 # and bpftrace each record or count the events of trace_check's scenario.
+# "parsers" checks that trace_check and tools/iepoll-trace read one trace
+# alike, both by the events' format files; "docs" that docs/tracing.md's
+# table of events lists what those format files have.
 
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 check=$here/trace_check
+# In the repository, as scripts/vm runs it; absent where it is installed.
+repo=$(cd "$here/../.." && pwd)
+trace_tool=$repo/tools/iepoll-trace
 tmp=$(mktemp -d /tmp/iepoll-trace.XXXXXX)
 
 # trace_check's tests share one tracefs instance, made here: a mkdir and an
@@ -50,7 +56,8 @@ trap cleanup EXIT
 want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_enter=3 wait_exit=3"
 events="insert modify remove callback send_events deliver wait_enter wait_exit"
 
-tests=(sequence closed sleep latency0 hist stats trace-cmd perf-stat perf-record bpftrace)
+tests=(sequence closed sleep latency0 hist stats submit fallback detach parsers docs
+       trace-cmd perf-stat perf-record bpftrace)
 # shellcheck source=selftests/ktap.sh
 . "$here/../ktap.sh"
 
@@ -90,6 +97,55 @@ check_dump() {
 		return 1
 	fi
 	compare "$1" "$(count_events "$2" "$3")"
+}
+
+# Every event of the workloads of trace_check, read by trace_check and by
+# tools/iepoll-trace (its parse_line(), the one its report uses): the two
+# must agree, line by line, and the trace must hold every event of
+# events/iepoll/ so that every format is read.
+t_parsers() {
+	local e missing=0
+
+	if [ ! -f "$trace_tool" ]; then
+		echo "SKIP: no $trace_tool: the selftests run outside the repository"
+		return 4
+	fi
+	"$check" record "$tmp/parsers.trace" || return 1
+	"$check" parse "$tmp/parsers.trace" >"$tmp/parsers.c" || return 1
+	python3 - "$trace_tool" /sys/kernel/tracing/events/iepoll \
+		"$tmp/parsers.trace" >"$tmp/parsers.py" <<-'EOF' || return 1
+	import importlib.machinery, importlib.util, sys
+	sys.dont_write_bytecode = True
+	loader = importlib.machinery.SourceFileLoader("iepoll_trace", sys.argv[1])
+	mod = importlib.util.module_from_spec(
+	    importlib.util.spec_from_loader(loader.name, loader))
+	loader.exec_module(mod)
+	formats = mod.read_formats(sys.argv[2])
+	with open(sys.argv[3], encoding="utf-8", errors="replace") as f:
+	    for line in f:
+	        r = mod.parse_line(formats, line)
+	        if r is None:
+	            continue
+	        _, name, fields = r
+	        if fields is None:
+	            sys.exit(f"iepoll-trace cannot read: {line.rstrip()}")
+	        print(name + "".join(f" {k}={v}" for k, v in fields.items()))
+	EOF
+	for e in /sys/kernel/tracing/events/iepoll/*/format; do
+		e=${e%/format}
+		e=${e##*/}
+		if ! grep -q "^$e " "$tmp/parsers.c"; then
+			echo "the trace has no $e"
+			missing=1
+		fi
+	done
+	if ! diff -u "$tmp/parsers.c" "$tmp/parsers.py"; then
+		echo "trace_check (-) and iepoll-trace (+) read the trace differently"
+		return 1
+	fi
+	echo "$(wc -l <"$tmp/parsers.c") events read alike by trace_check and iepoll-trace:"
+	cut -d' ' -f1 "$tmp/parsers.c" | sort | uniq -c
+	return "$missing"
 }
 
 # Runs in a subshell: its output goes to the test's file.
@@ -210,6 +266,8 @@ for t in "${tests[@]}"; do
 	perf-stat)	(t_perf_stat) >"$out" 2>&1 || rc=$? ;;
 	perf-record)	(t_perf_record) >"$out" 2>&1 || rc=$? ;;
 	bpftrace)	(t_bpftrace) >"$out" 2>&1 || rc=$? ;;
+	parsers)	(t_parsers) >"$out" 2>&1 || rc=$? ;;
+	docs)		(cd "$repo" && "$check" docs docs/tracing.md) >"$out" 2>&1 || rc=$? ;;
 	*)		"$check" "$t" >"$out" 2>&1 || rc=$? ;;
 	esac
 	result "$rc" "$t" "$out"
