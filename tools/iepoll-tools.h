@@ -46,30 +46,6 @@ int tfs_clear(const struct tfs *t);
 /* Enable (1) or disable (0) every event of TRACE_SYSTEM iepoll. */
 int tfs_iepoll_events(const struct tfs *t, bool on);
 
-/* One parsed trace line: "comm-pid [cpu] flags ts: name: key value ..." */
-#define TEV_MAX_FIELDS	12
-struct tev {
-	char name[32];
-	int nfields;
-	struct {
-		char key[24];
-		char val[64];
-	} f[TEV_MAX_FIELDS];
-	const char *line;	/* points into the buffer given to tev_parse() */
-};
-
-/*
- * Parse the iepoll events of a trace buffer dump (the instance's "trace"
- * file).  Lines of other systems and comments are skipped.  Returns the
- * number of events stored in @ev (at most @max), or -1 if the buffer is
- * malformed.  @buf is modified (lines are NUL-terminated).
- */
-int tev_parse(char *buf, struct tev *ev, int max);
-/* The value of field @key, or NULL. */
-const char *tev_get(const struct tev *e, const char *key);
-/* The value of field @key as a number (0 if absent; see tev_get()). */
-long long tev_num(const struct tev *e, const char *key);
-
 /*
  * Shorthands for tools/lib's iepoll_ctl() and iepoll_pwait2(): the event
  * and the timeout (ns, < 0 without limit) as plain values.
