@@ -10,7 +10,9 @@
 # and bpftrace each record or count the events of trace_check's scenario.
 # "parsers" checks that trace_check and tools/iepoll-trace read one trace
 # alike, both by the events' format files; "docs" that docs/tracing.md's
-# table of events lists what those format files have.
+# table of events lists what those format files have; "counters" that
+# tools/iepoll-trace knows every counter the module has (module/stats.h),
+# compared or not, and names none it does not have.
 
 set -eu
 
@@ -56,7 +58,7 @@ trap cleanup EXIT
 want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_enter=3 wait_exit=3"
 events="insert modify remove callback send_events deliver wait_enter wait_exit"
 
-tests=(sequence closed sleep latency0 hist stats submit fallback detach parsers docs
+tests=(sequence closed sleep latency0 hist stats submit fallback detach parsers docs counters
        trace-cmd perf-stat perf-record bpftrace)
 # shellcheck source=selftests/ktap.sh
 . "$here/../ktap.sh"
@@ -248,6 +250,16 @@ t_bpftrace() {
 	fi
 }
 
+# tools/iepoll-trace --counters: each counter of the module, as debugfs
+# prints the module's list, is compared or said why not; none is unknown.
+t_counters() {
+	if [ ! -f "$trace_tool" ]; then
+		echo "SKIP: no $trace_tool: the selftests run outside the repository"
+		return 4
+	fi
+	python3 "$trace_tool" --counters
+}
+
 if [ ! -x "$check" ]; then
 	echo "# $check is missing: build it on the host with make -C selftests/trace"
 	for t in "${tests[@]}"; do
@@ -268,6 +280,7 @@ for t in "${tests[@]}"; do
 	bpftrace)	(t_bpftrace) >"$out" 2>&1 || rc=$? ;;
 	parsers)	(t_parsers) >"$out" 2>&1 || rc=$? ;;
 	docs)		(cd "$repo" && "$check" docs docs/tracing.md) >"$out" 2>&1 || rc=$? ;;
+	counters)	(t_counters) >"$out" 2>&1 || rc=$? ;;
 	*)		"$check" "$t" >"$out" 2>&1 || rc=$? ;;
 	esac
 	result "$rc" "$t" "$out"
