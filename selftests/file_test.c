@@ -240,14 +240,9 @@ TEST_F(file, a_signalfd_whose_poller_exited_is_handled_as_pollfree)
 	const struct mux_ops *ops = variant->ops;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 9 };
 	int sfd, ep2 = MUX_CREATE(ops), status;
-	sigset_t mask;
 	pid_t pid;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGUSR2);
-	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &mask, NULL));
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK);
-	ASSERT_LE(0, sfd);
+	sfd = MUX_SIGNALFD(SIGUSR2);
 
 	pid = fork();
 	ASSERT_LE(0, pid);

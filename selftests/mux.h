@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -77,6 +78,24 @@ extern const struct mux_ops mux_iepoll;
 		TH_LOG("ADD fd %d events %#x: expected 0, got %s",	\
 		       __fd, (unsigned int)__e.events, strerror(errno));\
 	ASSERT_EQ(0, __r);						\
+})
+
+/*
+ * Blocks signal @sig in the calling thread and returns a non-blocking
+ * signalfd for it, or fails the test, saying why.
+ */
+#define MUX_SIGNALFD(sig) ({						\
+	int __sig = (sig), __sfd;					\
+	sigset_t __mask;						\
+	sigemptyset(&__mask);						\
+	sigaddset(&__mask, __sig);					\
+	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &__mask, NULL));	\
+	__sfd = signalfd(-1, &__mask, SFD_NONBLOCK);			\
+	if (__sfd < 0)							\
+		TH_LOG("signalfd of signal %d: expected an fd, got %s",	\
+		       __sig, strerror(errno));				\
+	ASSERT_LE(0, __sfd);						\
+	__sfd;								\
 })
 
 /* Expects -1 with errno @err from the expression @call. */

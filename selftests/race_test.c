@@ -1384,16 +1384,11 @@ TEST_F_TIMEOUT(race, pollfree_of_a_signalfd_while_the_parent_waits, 60)
 	struct epoll_event ev;
 	int sfd, ready[2], go[2], status, round, bad_callbacks = 0;
 	long long end;
-	sigset_t mask;
 	pthread_t th;
 	pid_t pid;
 	char c;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGUSR2);
-	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &mask, NULL));
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK);
-	ASSERT_LE(0, sfd);
+	sfd = MUX_SIGNALFD(SIGUSR2);
 	p.ep = MUX_CREATE(ops);
 	p.kick = eventfd(0, EFD_NONBLOCK);
 	ASSERT_LE(0, p.kick);
