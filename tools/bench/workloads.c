@@ -359,7 +359,11 @@ static int rearm(struct wctx *w, struct mux *m, int i)
 	return err ? -1 : 0;
 }
 
-static int op_rearm(struct wctx *w, struct mux *m)
+/*
+ * Waits for up to REARM_BATCH events and re-arms each one's item, after a
+ * 64-byte ping-pong on its socket pair when @pingpong: the events, or -1.
+ */
+static int rearm_batch(struct wctx *w, struct mux *m, bool pingpong)
 {
 	struct mux_ev ev[REARM_BATCH];
 	char msg[MSG];
@@ -369,15 +373,21 @@ static int op_rearm(struct wctx *w, struct mux *m)
 	for (k = 0; k < n; k++) {
 		int i = ev[k].data;
 
-		if (read(w->r[i], msg, MSG) != MSG ||
-		    write(w->r[i], msg, MSG) != MSG ||
-		    read(w->w[i], msg, MSG) != MSG ||
-		    write(w->w[i], msg, MSG) != MSG)
+		if (pingpong &&
+		    (read(w->r[i], msg, MSG) != MSG ||
+		     write(w->r[i], msg, MSG) != MSG ||
+		     read(w->w[i], msg, MSG) != MSG ||
+		     write(w->w[i], msg, MSG) != MSG))
 			die("ping-pong on pair %d: %s", i, strerror(errno));
 		if (rearm(w, m, i))
 			return -1;
 	}
 	return n;
+}
+
+static int op_rearm(struct wctx *w, struct mux *m)
+{
+	return rearm_batch(w, m, true);
 }
 
 static int run_rearm(struct wctx *w, const char *name, struct sample *s)
@@ -389,17 +399,7 @@ static int run_rearm(struct wctx *w, const char *name, struct sample *s)
 
 static int op_rearm_ready(struct wctx *w, struct mux *m)
 {
-	struct mux_ev ev[REARM_BATCH];
-	int n, k;
-
-	n = wait_or_say(m, ev, REARM_BATCH);
-	for (k = 0; k < n; k++) {
-		int i = ev[k].data;
-
-		if (rearm(w, m, i))
-			return -1;
-	}
-	return n;
+	return rearm_batch(w, m, false);
 }
 
 static int run_rearm_ready(struct wctx *w, const char *name, struct sample *s)
