@@ -107,6 +107,26 @@ best() {
 	awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'
 }
 
+# best_of_rounds NAME UNIT ROUND RATE OUT LOG [SAME]: ROUNDS rounds of
+# "ROUND native" and "ROUND iepoll", alternating; each leaves its result in
+# OUT.MODE, of which "RATE OUT.MODE" prints the rate.  After each iepoll
+# run, LOG must show that iepoll was used and SAME, if given, that both
+# runs agree.  The best rate of each is compared by ratio NAME.
+best_of_rounds() {
+	local name=$1 unit=$2 round=$3 rate=$4 out=$5 log=$6 same=${7:-} _
+	local best_n=0 best_i=0
+
+	for _ in $(seq "$ROUNDS"); do
+		"$round" native || return 1
+		best_n=$(best "$best_n" "$("$rate" "$out.native")")
+		"$round" iepoll || return 1
+		best_i=$(best "$best_i" "$("$rate" "$out.iepoll")")
+		used_iepoll "$log" || return 1
+		[ -z "$same" ] || "$same" || return 1
+	done
+	ratio "$name" "$best_n" "$best_i" "$unit"
+}
+
 # used_iepoll LOG: iepoll-run's log shows instances that delivered events.
 used_iepoll() {
 	local creates delivered
@@ -151,7 +171,8 @@ nginx_conf() {
 	chmod -R a+rX "$d"
 }
 
-# nginx_round MODE OUT: one server start, one wrk run; Requests/sec in OUT.
+# nginx_round MODE: one server start, one wrk run; Requests/sec in
+# $d/rps.MODE.
 nginx_round() {
 	local mode=$1 d=$tmp/nginx pid rc=0 body
 	local cmd=(nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log")
@@ -175,27 +196,19 @@ nginx_round() {
 		echo "$mode: wrk saw errors"
 		rc=1
 	fi
-	sed -n 's/^Requests\/sec: *//p' "$d/wrk.$mode" >"$2"
-	[ -s "$2" ] || { echo "$mode: no Requests/sec from wrk"; cat "$d/wrk.$mode"; rc=1; }
+	sed -n 's/^Requests\/sec: *//p' "$d/wrk.$mode" >"$d/rps.$mode"
+	[ -s "$d/rps.$mode" ] || { echo "$mode: no Requests/sec from wrk"; cat "$d/wrk.$mode"; rc=1; }
 	return "$rc"
 }
 
 t_nginx() {
-	local d=$tmp/nginx _ best_n=0 best_i=0
+	local d=$tmp/nginx
 
 	need nginx nginx || return
 	need wrk wrk || return
 	nginx_conf "$d"
-	# native and iepoll alternate; the best round of each is compared
-	for _ in $(seq "$ROUNDS"); do
-		nginx_round native "$d/rps" || return 1
-		best_n=$(best "$best_n" "$(cat "$d/rps")")
-		nginx_round iepoll "$d/rps" || return 1
-		best_i=$(best "$best_i" "$(cat "$d/rps")")
-		used_iepoll "$d/log.iepoll" || return 1
-	done
-	ratio "nginx + wrk -t1 -c8 -d${WRK_SECONDS}s (best of $ROUNDS rounds)" \
-		"$best_n" "$best_i" requests/s
+	best_of_rounds "nginx + wrk -t1 -c8 -d${WRK_SECONDS}s (best of $ROUNDS rounds)" \
+		requests/s nginx_round cat "$d/rps" "$d/log.iepoll"
 }
 
 # ---- redis-server under redis-benchmark
@@ -235,29 +248,27 @@ redis_rps() {
 		END { if (n == 2) print s; else print 0 }'
 }
 
+# The server's state is the same after both rounds.
+redis_same() {
+	local d=$tmp/redis
+
+	if ! cmp -s "$d/state.native" "$d/state.iepoll"; then
+		echo "the server's state after the benchmark differs:"
+		diff "$d/state.native" "$d/state.iepoll" || true
+		return 1
+	fi
+	echo "same state after both runs: $(tr '\n' ' ' <"$d/state.native")"
+}
+
 t_redis() {
-	local d=$tmp/redis _ best_n=0 best_i=0
+	local d=$tmp/redis
 
 	need redis-server redis-server || return
 	need redis-benchmark redis-tools || return
 	mkdir -p "$d"
 	chmod 777 "$d"
-	# native and iepoll alternate; the best round of each is compared
-	for _ in $(seq "$ROUNDS"); do
-		redis_round native || return 1
-		best_n=$(best "$best_n" "$(redis_rps "$d/bench.native")")
-		redis_round iepoll || return 1
-		best_i=$(best "$best_i" "$(redis_rps "$d/bench.iepoll")")
-		used_iepoll "$d/log" || return 1
-		if ! cmp -s "$d/state.native" "$d/state.iepoll"; then
-			echo "the server's state after the benchmark differs:"
-			diff "$d/state.native" "$d/state.iepoll" || true
-			return 1
-		fi
-		echo "same state after both runs: $(tr '\n' ' ' <"$d/state.native")"
-	done
-	ratio "redis-benchmark -c 8 -n $REDIS_REQUESTS -t set,get (SET + GET, best of $ROUNDS rounds)" \
-		"$best_n" "$best_i" requests/s
+	best_of_rounds "redis-benchmark -c 8 -n $REDIS_REQUESTS -t set,get (SET + GET, best of $ROUNDS rounds)" \
+		requests/s redis_round redis_rps "$d/bench" "$d/log" redis_same
 }
 
 # ---- python3's asyncio tests
@@ -284,8 +295,19 @@ asyncio_round() {
 	return "$rc"
 }
 
+# The tests' summaries are the same after both rounds.
+asyncio_same() {
+	local d=$tmp/asyncio
+
+	if ! cmp -s "$d/summary.native" "$d/summary.iepoll"; then
+		echo "the results differ: native '$(tr '\n' ' ' <"$d/summary.native")'," \
+			"iepoll '$(tr '\n' ' ' <"$d/summary.iepoll")'"
+		return 1
+	fi
+}
+
 t_asyncio() {
-	local d=$tmp/asyncio _ best_n=0 best_i=0
+	local d=$tmp/asyncio
 
 	need python3 python3 || return
 	if ! python3 -c 'import test.test_asyncio' 2>/dev/null; then
@@ -293,20 +315,8 @@ t_asyncio() {
 		return 4
 	fi
 	mkdir -p "$d"
-	for _ in $(seq "$ROUNDS"); do
-		asyncio_round native || return 1
-		best_n=$(best "$best_n" "$(cat "$d/rate.native")")
-		asyncio_round iepoll || return 1
-		best_i=$(best "$best_i" "$(cat "$d/rate.iepoll")")
-		used_iepoll "$d/log" || return 1
-		if ! cmp -s "$d/summary.native" "$d/summary.iepoll"; then
-			echo "the results differ: native '$(tr '\n' ' ' <"$d/summary.native")'," \
-				"iepoll '$(tr '\n' ' ' <"$d/summary.iepoll")'"
-			return 1
-		fi
-	done
-	ratio "python3 -m unittest $ASYNCIO_TESTS (best of $ROUNDS rounds)" \
-		"$best_n" "$best_i" tests/s
+	best_of_rounds "python3 -m unittest $ASYNCIO_TESTS (best of $ROUNDS rounds)" \
+		tests/s asyncio_round cat "$d/rate" "$d/log" asyncio_same
 }
 
 # ---- iepoll-trace -- redis-server
