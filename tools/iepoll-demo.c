@@ -130,22 +130,17 @@ static void *late_writer(void *arg)
 
 static void show_stats(void)
 {
-	static const char * const keys[] = {
-		"inserts", "modifies", "removes", "callbacks", "wakeups",
-		"delivered", "overflows", "waits", "timeouts", "eintr",
-		"max_ready", "items",
-	};
 	struct iepoll_stats st;
 	char path[64], line[256];
-	const __u64 *v = &st.inserts;
 	FILE *f;
 	size_t i;
 
 	if (iepoll_get_stats(iep, &st))
 		die("IEPOLL_IOC_STATS");
 	printf("\n== statistics of instance %u (IEPOLL_IOC_STATS)\n", st.id);
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		printf("   %-10s %llu\n", keys[i], (unsigned long long)v[i]);
+	for (i = 0; i < IEPOLL_NSTATS; i++)
+		printf("   %-10s %llu\n", iepoll_stat_names[i],
+		       (unsigned long long)iepoll_stat(&st, i));
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", iep);
 	printf("\n== %s\n", path);

@@ -2,6 +2,7 @@
 /*
  * Helpers shared by the iepoll tools and the trace selftests.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -149,6 +150,17 @@ char *tfs_read(const struct tfs *t, const char *rel)
 	close(fd);
 	return buf;
 }
+
+const char * const iepoll_stat_names[IEPOLL_NSTATS] = {
+	"inserts", "modifies", "removes", "callbacks", "wakeups",
+	"delivered", "overflows", "waits", "timeouts", "eintr",
+	"max_ready", "items",
+};
+
+static_assert(sizeof(struct iepoll_stats) ==
+	      offsetof(struct iepoll_stats, inserts) +
+	      IEPOLL_NSTATS * sizeof(__u64),
+	      "iepoll_stat_names[] names every counter of struct iepoll_stats");
 
 int tfs_clear(const struct tfs *t)
 {

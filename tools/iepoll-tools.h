@@ -52,6 +52,19 @@ int tfs_iepoll_events(const struct tfs *t, bool on);
  */
 int iep_ctl(int iep, int op, int fd, u32 events, u64 data);
 int iep_wait(int iep, struct epoll_event *ev, int maxevents, int64_t timeout_ns);
+/*
+ * The counters of struct iepoll_stats, inserts to items, in the struct's
+ * order (and that of fdinfo's "iepoll-stats:" line): counter @i is
+ * iepoll_stat(@st, @i), named iepoll_stat_names[@i].
+ */
+#define IEPOLL_NSTATS	12
+extern const char * const iepoll_stat_names[IEPOLL_NSTATS];
+
+static inline u64 iepoll_stat(const struct iepoll_stats *st, size_t i)
+{
+	return (&st->inserts)[i];
+}
+
 /* Field @key of /proc/self/fdinfo/@fd ("iepoll-id", "inserts", ...), or -1. */
 static inline long long fdinfo_get(int fd, const char *key)
 {

@@ -1071,16 +1071,12 @@ static int check_stats_v2(int iep, const struct iepoll_stats *st)
 /* The scenario's counters: the ioctl, fdinfo and the expectation agree. */
 static int test_stats(void)
 {
-	static const char * const names[] = {
-		"inserts", "modifies", "removes", "callbacks", "wakeups",
-		"delivered", "overflows", "waits", "timeouts", "eintr",
-		"max_ready", "items",
-	};
 	/* 3 callbacks from writes, 1 from the write end's release. */
-	static const u64 want[] = { 1, 1, 1, 4, 0, 2, 0, 3, 1, 0, 1, 0 };
+	static const u64 want[IEPOLL_NSTATS] = {
+		1, 1, 1, 4, 0, 2, 0, 3, 1, 0, 1, 0,
+	};
 	struct iepoll_stats st;
 	struct scenario s;
-	const __u64 *v = &st.inserts;
 	long long fi;
 	int bad = 0;
 	size_t i;
@@ -1099,11 +1095,14 @@ static int test_stats(void)
 		    st.id, fi, s.id);
 		bad++;
 	}
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		fi = fdinfo_get(s.iep, names[i]);
-		msg("%-10s ioctl %llu fdinfo %lld expected %llu", names[i],
-		    (unsigned long long)v[i], fi, (unsigned long long)want[i]);
-		if (v[i] != want[i] || fi != (long long)v[i])
+	for (i = 0; i < IEPOLL_NSTATS; i++) {
+		u64 v = iepoll_stat(&st, i);
+
+		fi = fdinfo_get(s.iep, iepoll_stat_names[i]);
+		msg("%-10s ioctl %llu fdinfo %lld expected %llu",
+		    iepoll_stat_names[i], (unsigned long long)v, fi,
+		    (unsigned long long)want[i]);
+		if (v != want[i] || fi != (long long)v)
 			bad++;
 	}
 	bad += check_stats_v2(s.iep, &st);
