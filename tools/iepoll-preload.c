@@ -52,8 +52,6 @@ static const char *marker_path;
 static int (*real_epoll_create1)(int flags);
 static int (*real_epoll_ctl)(int epfd, int op, int fd,
 			     struct epoll_event *event);
-static int (*real_epoll_wait)(int epfd, struct epoll_event *events,
-			      int maxevents, int timeout);
 static int (*real_epoll_pwait)(int epfd, struct epoll_event *events,
 			       int maxevents, int timeout,
 			       const sigset_t *sigmask);
@@ -71,7 +69,6 @@ static void resolve(void)
 {
 	RESOLVE(epoll_create1);
 	RESOLVE(epoll_ctl);
-	RESOLVE(epoll_wait);
 	RESOLVE(epoll_pwait);
 	RESOLVE(epoll_pwait2);
 	RESOLVE(close);
@@ -314,57 +311,51 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	return ret;
 }
 
-EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
-		      int timeout)
+/*
+ * Every wait goes through here: as epoll_pwait() (@two false: @ms, and a
+ * NULL @sigmask for epoll_wait(), which is that) or as epoll_pwait2()
+ * (@ts, NULL for no limit).  iepoll's wait for an instance, the real call
+ * for anything else.
+ */
+static int wait_through(int epfd, struct epoll_event *events, int maxevents,
+			bool two, int ms, const struct timespec *ts,
+			const sigset_t *sigmask)
 {
 	int ret;
 
 	resolve();
-	if (fallback)
-		return real_epoll_wait(epfd, events, maxevents, timeout);
-	if (bad_maxevents(maxevents))
-		return -1;
-	ret = iepoll_wait(epfd, events, maxevents, timeout);
-	if (not_an_instance(epfd, ret))
-		return real_epoll_wait(epfd, events, maxevents, timeout);
-	return ret;
+	if (!fallback) {
+		if (bad_maxevents(maxevents))
+			return -1;
+		ret = two ? iepoll_pwait2(epfd, events, maxevents, ts, sigmask) :
+			    iepoll_pwait(epfd, events, maxevents, ms, sigmask);
+		if (!not_an_instance(epfd, ret))
+			return ret;
+	}
+	return two ? real_epoll_pwait2(epfd, events, maxevents, ts, sigmask) :
+		     real_epoll_pwait(epfd, events, maxevents, ms, sigmask);
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
+		      int timeout)
+{
+	return wait_through(epfd, events, maxevents, false, timeout, NULL,
+			    NULL);
 }
 
 EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 		       int timeout, const sigset_t *sigmask)
 {
-	int ret;
-
-	resolve();
-	if (fallback)
-		return real_epoll_pwait(epfd, events, maxevents, timeout,
-					sigmask);
-	if (bad_maxevents(maxevents))
-		return -1;
-	ret = iepoll_pwait(epfd, events, maxevents, timeout, sigmask);
-	if (not_an_instance(epfd, ret))
-		return real_epoll_pwait(epfd, events, maxevents, timeout,
-					sigmask);
-	return ret;
+	return wait_through(epfd, events, maxevents, false, timeout, NULL,
+			    sigmask);
 }
 
 EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 			const struct timespec *timeout,
 			const sigset_t *sigmask)
 {
-	int ret;
-
-	resolve();
-	if (fallback)
-		return real_epoll_pwait2(epfd, events, maxevents, timeout,
-					 sigmask);
-	if (bad_maxevents(maxevents))
-		return -1;
-	ret = iepoll_pwait2(epfd, events, maxevents, timeout, sigmask);
-	if (not_an_instance(epfd, ret))
-		return real_epoll_pwait2(epfd, events, maxevents, timeout,
-					 sigmask);
-	return ret;
+	return wait_through(epfd, events, maxevents, true, 0, timeout,
+			    sigmask);
 }
 
 /* An instance's counters are logged before its last close here. */
