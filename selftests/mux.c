@@ -48,26 +48,8 @@ static int iepoll_raw(int epfd, void *events, int maxevents,
 	return ioctl(epfd, IEPOLL_IOC_WAIT, &wait);
 }
 
-const struct mux_ops mux_epoll = {
-	.name = "epoll",
-	.native = true,
-	.create1 = epoll_create1,
-	.ctl = epoll_ctl,
-	.wait = epoll_wait,
-	.pwait = epoll_pwait,
-	.pwait2 = epoll_pwait2,
-	.pwait_raw = epoll_raw,
-};
-
-const struct mux_ops mux_iepoll = {
-	.name = "iepoll",
-	.create1 = iepoll_create1,
-	.ctl = iepoll_ctl,
-	.wait = iepoll_wait,
-	.pwait = iepoll_pwait,
-	.pwait2 = iepoll_pwait2,
-	.pwait_raw = iepoll_raw,
-};
+const struct mux_ops mux_epoll = MUX_OPS(epoll, true);
+const struct mux_ops mux_iepoll = MUX_OPS(iepoll, false);
 
 const char *mux_missing_hint(const struct mux_ops *ops)
 {

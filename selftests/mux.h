@@ -42,6 +42,22 @@ extern const struct mux_ops mux_epoll;
 extern const struct mux_ops mux_iepoll;
 
 /*
+ * The ops of a multiplexer whose calls follow epoll(7)'s names with its
+ * own @prefix (epoll_create1, iepoll_create1, ...), PREFIX_raw being the
+ * raw epoll_pwait2; mux.c defines mux_epoll and mux_iepoll with it.
+ */
+#define MUX_OPS(prefix, is_native) {					\
+	.name = #prefix,						\
+	.native = (is_native),						\
+	.create1 = prefix##_create1,					\
+	.ctl = prefix##_ctl,						\
+	.wait = prefix##_wait,						\
+	.pwait = prefix##_pwait,					\
+	.pwait2 = prefix##_pwait2,					\
+	.pwait_raw = prefix##_raw,					\
+}
+
+/*
  * The two variants of fixture @name, "epoll" and "iepoll", each with .ops
  * alone; after kselftest_harness.h, where a fixture's FIXTURE_VARIANT and
  * FIXTURE_VARIANT_ADDs would go:  MUX_FIXTURE_VARIANTS(ctl);
