@@ -12,7 +12,9 @@
 # alike, both by the events' format files; "docs" that docs/tracing.md's
 # table of events lists what those format files have; "counters" that
 # tools/iepoll-trace knows every counter the module has (module/stats.h),
-# compared or not, and names none it does not have.
+# compared or not, and names none it does not have; "fdinfo" that
+# tools/iepoll-fdinfo --json shows an instance of python3 under
+# tools/iepoll-run with its item and counters.
 
 set -eu
 
@@ -59,7 +61,7 @@ want_counts="insert=1 modify=1 remove=1 callback=4 send_events=2 deliver=2 wait_
 events="insert modify remove callback send_events deliver wait_enter wait_exit"
 
 tests=(sequence closed sleep latency0 hist stats submit fallback detach parsers docs counters
-       trace-cmd perf-stat perf-record bpftrace)
+       fdinfo trace-cmd perf-stat perf-record bpftrace)
 # shellcheck source=selftests/ktap.sh
 . "$here/../ktap.sh"
 
@@ -260,6 +262,42 @@ t_counters() {
 	python3 "$trace_tool" --counters
 }
 
+# tools/iepoll-fdinfo --json PID, run by a python3 under tools/iepoll-run
+# on itself: its one instance (select.epoll), holding one pipe, the
+# creator, the counters and the item as python3 registered it (and ctl
+# completed it: EPOLLERR and EPOLLHUP are always watched).
+t_fdinfo() {
+	if [ ! -d "$repo/tools" ]; then
+		echo "SKIP: no $repo/tools: the selftests run outside the repository"
+		return 4
+	fi
+	"$repo/tools/iepoll-run" -- python3 - "$repo/tools/iepoll-fdinfo" <<'PY'
+import json, os, select, subprocess, sys
+
+r, w = os.pipe()
+ep = select.epoll()
+ep.register(r, select.EPOLLIN | select.EPOLLET)
+ep.modify(r, select.EPOLLIN)
+out = subprocess.run([sys.argv[1], "--json", str(os.getpid())],
+                     check=True, stdout=subprocess.PIPE).stdout
+print(out.decode())
+insts = json.loads(out)["instances"]
+assert len(insts) == 1, "not one instance"
+i = insts[0]
+assert (i["pid"], i["fd"], i["creator_pid"], i["comm"]) == \
+    (os.getpid(), ep.fileno(), os.getpid(), "python3"), "holder or creator"
+assert i["id"] > 0, "id"
+assert i["stats"]["inserts"] == 1 and i["stats"]["modifies"] == 1, "stats"
+assert len(i["stats"]) >= 12, "counters"
+assert len(i["items"]) == 1, "not one item"
+it = i["items"][0]
+assert (it["tfd"], it["events"], it["data"] & 0xffffffff) == \
+    (r, select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP, r), "item"
+assert it["ino"] == os.fstat(r).st_ino, "ino"
+print(f"instance {i['id']}: fd {i['fd']}, item tfd {r}, as registered")
+PY
+}
+
 if [ ! -x "$check" ]; then
 	echo "# $check is missing: build it on the host with make -C selftests/trace"
 	for t in "${tests[@]}"; do
@@ -281,6 +319,7 @@ for t in "${tests[@]}"; do
 	parsers)	(t_parsers) >"$out" 2>&1 || rc=$? ;;
 	docs)		(cd "$repo" && "$check" docs docs/tracing.md) >"$out" 2>&1 || rc=$? ;;
 	counters)	(t_counters) >"$out" 2>&1 || rc=$? ;;
+	fdinfo)		(t_fdinfo) >"$out" 2>&1 || rc=$? ;;
 	*)		"$check" "$t" >"$out" 2>&1 || rc=$? ;;
 	esac
 	result "$rc" "$t" "$out"

@@ -308,3 +308,63 @@ long long iepoll_fdinfo_get(pid_t pid, int fd, const char *key)
 	fclose(f);
 	return val;
 }
+
+int iepoll_fdinfo_counters(pid_t pid, int fd,
+			   struct iepoll_fdinfo_counter *counters, int max)
+{
+	char line[1024], *name, *val, *s;
+	int n = -1;
+	FILE *f = fdinfo_open(pid, fd);
+
+	if (!f)
+		return -1;
+	while (n < 0 && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "iepoll-stats:", 13))
+			continue;
+		n = 0;
+		s = line + 13;
+		for (;;) {
+			do
+				name = strsep(&s, " \t\n");
+			while (name && !*name);
+			val = strsep(&s, " \t\n");
+			if (!name || !val)
+				break;
+			if (n < max) {
+				snprintf(counters[n].name,
+					 sizeof(counters[n].name), "%s", name);
+				counters[n].value = strtoull(val, NULL, 0);
+			}
+			n++;
+		}
+	}
+	fclose(f);
+	if (n < 0)
+		errno = ENOENT;
+	return n;
+}
+
+int iepoll_fdinfo_str(pid_t pid, int fd, const char *key, char *buf,
+		      size_t size)
+{
+	char line[512], *s;
+	size_t klen = strlen(key);
+	int ret = -1;
+	FILE *f = fdinfo_open(pid, fd);
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		s = line + klen + 1;
+		s += strspn(s, " \t");
+		s[strcspn(s, "\n")] = '\0';
+		snprintf(buf, size, "%s", s);
+		ret = 0;
+	}
+	fclose(f);
+	if (ret)
+		errno = ENOENT;
+	return ret;
+}

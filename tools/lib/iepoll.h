@@ -60,6 +60,26 @@ int iepoll_fdinfo_items(pid_t pid, int fd, struct iepoll_fdinfo_item *items,
 /* Field @key ("iepoll-id", or a counter: "inserts" ...), or -1. */
 long long iepoll_fdinfo_get(pid_t pid, int fd, const char *key);
 
+/* A counter of the "iepoll-stats" line, named as the module prints it. */
+struct iepoll_fdinfo_counter {
+	char name[32];
+	unsigned long long value;
+};
+
+/*
+ * Every counter of the "iepoll-stats" line, in its order, the first @max
+ * in @counters: their number, or -1 with errno (ENOENT: no such line).
+ */
+int iepoll_fdinfo_counters(pid_t pid, int fd,
+			   struct iepoll_fdinfo_counter *counters, int max);
+/*
+ * The text of field @key ("iepoll-comm"), without the blanks after the
+ * colon and the newline, in @buf of @size bytes: 0, or -1 with errno
+ * (ENOENT: no such field).
+ */
+int iepoll_fdinfo_str(pid_t pid, int fd, const char *key, char *buf,
+		      size_t size);
+
 /*
  * IEPOLL_IOC_SUBMIT: apply @nchanges changes in order, then wait as
  * iepoll_pwait2() would (@maxevents 0: no wait).  With @results, every
