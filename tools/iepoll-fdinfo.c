@@ -20,7 +20,7 @@
 #define PROG		"iepoll-fdinfo"
 #define MAX_COUNTERS	64
 
-static bool json;
+static int json;		/* --json, set by getopt_long() */
 static int shown;
 
 static void usage(FILE *f)
@@ -190,21 +190,17 @@ int main(int argc, char **argv)
 {
 	static const struct tool tool = { .name = PROG, .usage = usage };
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, &json, 1 },
 		TOOL_OPT_HELP, TOOL_OPT_VERSION, { }
 	};
 	struct dirent **procs;
-	int opt, i, n, ret = 0;
+	int i, n, ret = 0;
 	pid_t *pids;
 
 	tool_init(&tool, argv);
-	while ((opt = tool_getopt(argc, argv, "hV", longopts)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		}
-	}
+	/* --help, --version and errors end in tool_getopt(); --json sets json */
+	while (tool_getopt(argc, argv, "hV", longopts) != -1)
+		continue;
 	n = argc - optind;
 	pids = calloc(n + 1, sizeof(*pids));
 	if (!pids)
