@@ -9,7 +9,13 @@
  *
  *	<pair number, from 0> <instructions executed between the two>
  *
- * (the two markers themselves may add one instruction).
+ * (the two markers themselves may add one instruction).  With
+ * profile=FILE it also writes, at each stop, where those instructions ran:
+ *
+ *	<pair> <guest address of a translation block> <instructions>
+ *
+ * one line per block that ran while the pair was open, for
+ * scripts/icount-profile to turn into functions.
  *
  * Rules it keeps:
  * - Every guest instruction of every vCPU adds one to a single counter,
@@ -29,6 +35,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <qemu-plugin.h>
@@ -44,7 +51,17 @@ static uint64_t insns;		/* every guest instruction, all vCPUs */
 static uint64_t started;	/* insns at the open start marker */
 static int open_pair;
 static unsigned long pairs, stray;
-static FILE *out;
+static FILE *out, *profile;
+
+/* profile=: one per translated block, never freed (QEMU's lifetime) */
+struct block {
+	uint64_t vaddr;
+	uint64_t insns;		/* executed while the open pair was open */
+	unsigned int n;		/* instructions of the block */
+	struct block *next;
+};
+
+static struct block *blocks;
 
 /* MARK_START or MARK_STOP when @insn is a marker, else 0. */
 static int marker_of(const struct qemu_plugin_insn *insn)
@@ -71,9 +88,32 @@ static void on_marker(unsigned int vcpu, void *udata)
 		return;
 	}
 	open_pair = 0;
+	if (profile) {
+		struct block *b;
+
+		for (b = blocks; b; b = b->next) {
+			if (!b->insns)
+				continue;
+			fprintf(profile, "%lu %016llx %llu\n", pairs,
+				(unsigned long long)b->vaddr,
+				(unsigned long long)b->insns);
+			b->insns = 0;
+		}
+		fflush(profile);
+	}
 	fprintf(out, "%lu %llu\n", pairs++,
 		(unsigned long long)(insns - started));
 	fflush(out);
+}
+
+/* profile=: a block starts; it counts whole (what ends it early is rare) */
+static void on_block(unsigned int vcpu, void *udata)
+{
+	struct block *b = udata;
+
+	(void)vcpu;
+	if (open_pair)
+		b->insns += b->n;
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -81,6 +121,18 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	size_t i, n = qemu_plugin_tb_n_insns(tb);
 
 	(void)id;
+	if (profile) {
+		struct block *b = calloc(1, sizeof(*b));
+
+		if (b) {
+			b->vaddr = qemu_plugin_tb_vaddr(tb);
+			b->n = n;
+			b->next = blocks;
+			blocks = b;
+			qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block,
+							     QEMU_PLUGIN_CB_NO_REGS, b);
+		}
+	}
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		int m = marker_of(insn);
@@ -103,20 +155,24 @@ static void on_atexit(qemu_plugin_id_t id, void *udata)
 		fprintf(out, "# %lu stray stop marker(s), %d pair(s) left open\n",
 			stray, open_pair);
 	fclose(out);
+	if (profile)
+		fclose(profile);
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 					   const qemu_info_t *info,
 					   int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *ppath = NULL;
 	int i;
 
 	for (i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "out=", 4) && argv[i][4]) {
 			path = argv[i] + 4;
+		} else if (!strncmp(argv[i], "profile=", 8) && argv[i][8]) {
+			ppath = argv[i] + 8;
 		} else {
-			fprintf(stderr, "iepoll-icount: unknown argument '%s' (takes out=FILE)\n",
+			fprintf(stderr, "iepoll-icount: unknown argument '%s' (out=FILE[,profile=FILE])\n",
 				argv[i]);
 			return -1;
 		}
@@ -134,6 +190,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	if (!out) {
 		perror(path);
 		return -1;
+	}
+	if (ppath) {
+		profile = fopen(ppath, "w");
+		if (!profile) {
+			perror(ppath);
+			fclose(out);
+			return -1;
+		}
 	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
 	qemu_plugin_register_atexit_cb(id, on_atexit, NULL);
