@@ -172,8 +172,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		} else if (!strncmp(argv[i], "profile=", 8) && argv[i][8]) {
 			ppath = argv[i] + 8;
 		} else {
-			fprintf(stderr, "iepoll-icount: unknown argument '%s' (out=FILE[,profile=FILE])\n",
-				argv[i]);
+			fprintf(stderr, "iepoll-icount: unknown argument '%s'%s\n",
+				argv[i], " (out=FILE[,profile=FILE])");
 			return -1;
 		}
 	}
