@@ -16,12 +16,14 @@
  * unwatched case.  Without the plugin the counts are missing and it says
  * so; it asserts nothing.
  *
- * Usage: scripts/vm --icount FILE -- tools/icount/neighbour-cost [N [ROUNDS]]
- * then:  tools/icount/neighbour-cost --report FILE < the guest's output
+ * Usage: scripts/vm --icount FILE -- tools/icount/neighbour-cost [-n N]
+ *        [-r ROUNDS] >OUT, then tools/icount/neighbour-cost --report FILE <OUT
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,11 @@
 #include <unistd.h>
 
 #include "../lib/iepoll.h"
+#include "../lib/tool.h"
 #include "icount.h"
+
+#define PROG	"neighbour-cost"
+#define MAX_ROUNDS	64
 
 static const char *const cases[] = { "nothing watched", "epoll watches another",
 				     "iepoll watches another" };
@@ -115,9 +121,9 @@ static int cmp(const void *a, const void *b)
  */
 static int report(const char *path)
 {
-	double v[2][3][64], med[2][3];
+	double v[2][3][MAX_ROUNDS], med[2][3];
 	int nv[2][3] = { { 0 } }, kind, c, r, pair = 0;
-	unsigned long long count[2 * 3 * 65];
+	unsigned long long count[2 * 3 * (MAX_ROUNDS + 1)];
 	int ncount = 0, lineno = 0;
 	char line[256];
 	FILE *f = fopen(path, "r");
@@ -125,7 +131,8 @@ static int report(const char *path)
 
 	if (!f)
 		die(path);
-	while (fgets(line, sizeof(line), f) && ncount < 2 * 3 * 65) {
+	while (fgets(line, sizeof(line), f) &&
+	       ncount < 2 * 3 * (MAX_ROUNDS + 1)) {
 		unsigned long k;
 
 		if (line[0] != '#' && sscanf(line, "%lu %llu", &k, &count[ncount]) == 2)
@@ -139,7 +146,7 @@ static int report(const char *path)
 			continue;
 		if (r == 0)
 			pair++;		/* the warm-up before round 0 */
-		if (pair >= ncount || nv[kind][c] >= 64) {
+		if (pair >= ncount || nv[kind][c] >= MAX_ROUNDS) {
 			fprintf(stderr, "neighbour-cost: %s: %d counts, %s\n",
 				path, ncount, "fewer than the samples");
 			return 1;
@@ -163,25 +170,56 @@ static int report(const char *path)
 	return 0;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [-n N] [-r ROUNDS]\n"
+		"       " PROG " --report FILE < the first run's output\n"
+		"What an iepoll watch costs the files nobody watches: the guest\n"
+		"instructions of one write + read on an unwatched pipe and UNIX\n"
+		"socket pair, with nothing watched, while epoll and while iepoll\n"
+		"watch another of the same kind.  Run it in the VM under the\n"
+		"instruction-counting plugin, then report on the host:\n\n"
+		"  scripts/vm --icount $PWD/.build/nb.txt -- tools/icount/" PROG " >.build/nb.out\n"
+		"  tools/icount/" PROG " --report .build/nb.txt <.build/nb.out\n\n"
+		"  -n, --pairs N         write + read pairs per sample (default 100000)\n"
+		"  -r, --rounds R        samples per case, at most %d (default 5)\n"
+		"  -R, --report FILE     the table, from scripts/vm --icount's FILE and\n"
+		"                        the guest's output on stdin\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         the version\n", MAX_ROUNDS);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "pairs", required_argument, NULL, 'n' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "report", required_argument, NULL, 'R' },
+		TOOL_OPT_HELP,
+		TOOL_OPT_VERSION,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct tool tool = { .name = PROG, .usage = usage };
+	const char *from = NULL;
 	long n = 100000;
-	int rounds = 5;
+	int rounds = 5, opt;
 
-	if (argc == 3 && !strcmp(argv[1], "--report"))
-		return report(argv[2]);
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: neighbour-cost [N [ROUNDS]] | neighbour-cost --report FILE\n"
-		       "(run it under scripts/vm --icount FILE; see the source's header)\n");
-		return 0;
+	tool_init(&tool, argv);
+	while ((opt = tool_getopt(argc, argv, "n:r:R:hV", longopts)) != -1) {
+		switch (opt) {
+		case 'n':
+			n = tool_number("--pairs", optarg, 10, INT_MAX);
+			break;
+		case 'r':
+			rounds = tool_number("--rounds", optarg, 1, MAX_ROUNDS);
+			break;
+		case 'R':
+			from = optarg;
+			break;
+		}
 	}
-	if (argc > 1)
-		n = strtol(argv[1], NULL, 10);
-	if (argc > 2)
-		rounds = atoi(argv[2]);
-	if (n <= 0 || rounds <= 0 || rounds > 64) {
-		fprintf(stderr, "neighbour-cost: N > 0 and 0 < ROUNDS <= 64\n");
-		return 2;
-	}
-	return run(n, rounds);
+	if (optind < argc)
+		tool_usage_error("unexpected argument '%s'", argv[optind]);
+	return from ? report(from) : run(n, rounds);
 }
