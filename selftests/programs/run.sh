@@ -21,7 +21,8 @@
 #   trace-overrun  a 4 KB ring buffer and bursts of 64 events: the loss
 #               is warned about
 #   trace-attach  iepoll-trace -p on a running program: the item it
-#               held before the trace has its inode and events (fdinfo)
+#               held before the trace has its inode and events (fdinfo);
+#               with -T -u 1 3: three timestamped summaries first
 #   trace-timeline  --timeline and --plot: the JSON parsed back (slices
 #               nest, one flow pair per delivery), the PNG drawn
 #   trace-sigint  SIGINT 0, 0.1, 0.5 and 2 s after the start: exit 0 or
@@ -567,11 +568,17 @@ t_trace_attach() {
 	pids+=("$pid")
 	for _ in $(seq 100); do [ -s "$d/item" ] && break; sleep 0.1; done
 	tpid=$(pgrep -P "$pid" python3 || echo "$pid")
-	"$trace" -q -p "$tpid" -d 3 --json "$d/r.json" >"$d/r" 2>&1 || rc=$?
+	# bcc's conventions too: three 1 s summaries (-T, -u), then the report
+	"$trace" -q -p "$tpid" -T -u 1 3 --json "$d/r.json" >"$d/r" 2>&1 || rc=$?
 	touch "$d/stop"
 	wait "$pid" || true
 	cat "$d/r"
 	[ "$rc" -eq 0 ] || { echo "iepoll-trace -p exited $rc"; return 1; }
+	if [ "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2} interval [1-3]/3: ' "$d/r")" -ne 3 ] ||
+	   ! grep -q 'latency_us' "$d/r" || ! grep -q '(stopped by 3 intervals)' "$d/r"; then
+		echo "expected three timestamped interval summaries in us, then the report stopped by them"
+		return 1
+	fi
 	python3 - "$d/r.json" "$(cat "$d/item")" <<-'EOF'
 	import json, sys
 	doc = json.load(open(sys.argv[1]))
