@@ -19,18 +19,17 @@
  * - IEPOLL_RUN_LOG_FD ("FD:DEV:INO") is a descriptor, opened O_APPEND by
  *   iepoll-run and inherited across fork, exec and setuid, to which one
  *   line is written per instance created ("create pid=P id=I comm=C"),
- *   per instance closed or left open at exit ("stats pid=P id=I
- *   inserts=N ..." from IEPOLL_IOC_STATS), per failed epoll_create ("refused
- *   pid=P call=C errno=E"), per process at its first epoll call ("call
- *   pid=P first=C") and at its exit ("calls pid=P n=N").
- *   IEPOLL_TRACE_MARKER_FD is a tracefs trace_marker, opened by
- *   iepoll-trace, that gets the stats lines too, each after a "snapshot"
- *   line written before the ioctl, so that iepoll-trace sees them in order
- *   with the events.  A descriptor, not a path: workers that change user
- *   (nginx's "user nobody;") could not open a root-only file again.  A
- *   line goes out in one write(2), and only while the descriptor still is
- *   the file named (same device and inode: the program may have closed the
- *   number and reused it).
+ *   per instance closed or left open at exit ("stats pid=P id=I t0=T
+ *   t1=T inserts=N ..." from IEPOLL_IOC_STATS, t0 and t1 CLOCK_MONOTONIC
+ *   before and after the ioctl, so that iepoll-trace, whose tracefs
+ *   instance uses the "mono" trace clock, places the read among the
+ *   events), per failed epoll_create ("refused pid=P call=C errno=E"), per
+ *   process at its first epoll call ("call pid=P first=C") and at its exit
+ *   ("calls pid=P n=N").  A descriptor, not a path: workers that change
+ *   user (nginx's "user nobody;") could not open a root-only file again.
+ *   A line goes out in one write(2), and only while the descriptor still
+ *   is the file named (same device and inode: the program may have closed
+ *   the number and reused it).
  *   Logging never changes errno or the result of a call.
  */
 #define _GNU_SOURCE
@@ -46,6 +45,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/iepoll.h"
@@ -66,7 +66,6 @@ struct sink {
 };
 
 static struct sink log_sink = { .fd = -1 };
-static struct sink marker_sink = { .fd = -1 };
 
 /* This process's epoll calls, for the "calls" line at its exit. */
 static unsigned long calls;
@@ -131,7 +130,6 @@ __attribute__((constructor)) static void preload_init(void)
 	resolve();
 	fallback = fb && !strcmp(fb, "1");
 	sink_init(&log_sink, "IEPOLL_RUN_LOG_FD");
-	sink_init(&marker_sink, "IEPOLL_TRACE_MARKER_FD");
 	pthread_atfork(NULL, NULL, child_reset);
 }
 
@@ -152,7 +150,7 @@ static void append(const struct sink *s, const char *line)
 	(void)n;
 }
 
-static void log_line(bool to_marker, const char *fmt, ...)
+static void log_line(const struct sink *sink, const char *fmt, ...)
 {
 	char line[512];
 	int saved = errno;
@@ -161,9 +159,7 @@ static void log_line(bool to_marker, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	append(&log_sink, line);
-	if (to_marker)
-		append(&marker_sink, line);
+	append(sink, line);
 	errno = saved;
 }
 
@@ -174,7 +170,7 @@ static void count_call(const char *name)
 	if (log_sink.fd < 0 || __atomic_exchange_n(&announced, true,
 						   __ATOMIC_RELAXED))
 		return;
-	log_line(false, "iepoll-run: call pid=%d first=%s\n", (int)getpid(),
+	log_line(&log_sink, "iepoll-run: call pid=%d first=%s\n", (int)getpid(),
 		 name);
 }
 
@@ -217,27 +213,27 @@ static void log_stats(int fd)
 {
 	struct iepoll_stats_v2 v;
 	struct iepoll_stats *s = &v.stats;
+	struct timespec t0, t1;
+	int ret, saved = errno;
 
-	if (log_sink.fd < 0 && marker_sink.fd < 0)
+	if (log_sink.fd < 0)
 		return;
 	/*
-	 * The trace gets a line before the ioctl too: a callback racing
-	 * with it lands between the two, and iepoll-trace compares each
-	 * counter with the events counted before and after.
+	 * A callback racing with the read lands between t0 and t1:
+	 * iepoll-trace compares each counter with the events traced before
+	 * t0 and until t1.
 	 */
-	if (marker_sink.fd >= 0) {
-		char line[64];
-		int saved = errno;
-
-		snprintf(line, sizeof(line), "iepoll-run: snapshot fd=%d\n", fd);
-		append(&marker_sink, line);
-		errno = saved;
-	}
-	if (get_stats(fd, &v))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = get_stats(fd, &v);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	errno = saved;
+	if (ret)
 		return;
-	log_line(true,
-		 "iepoll-run: stats pid=%d id=%u inserts=%llu modifies=%llu removes=%llu callbacks=%llu wakeups=%llu delivered=%llu overflows=%llu waits=%llu timeouts=%llu eintr=%llu max_ready=%llu items=%llu\n",
-		 (int)getpid(), s->id, (unsigned long long)s->inserts,
+	log_line(&log_sink,
+		 "iepoll-run: stats pid=%d id=%u t0=%lld.%09ld t1=%lld.%09ld inserts=%llu modifies=%llu removes=%llu callbacks=%llu wakeups=%llu delivered=%llu overflows=%llu waits=%llu timeouts=%llu eintr=%llu max_ready=%llu items=%llu\n",
+		 (int)getpid(), s->id, (long long)t0.tv_sec, t0.tv_nsec,
+		 (long long)t1.tv_sec, t1.tv_nsec,
+		 (unsigned long long)s->inserts,
 		 (unsigned long long)s->modifies,
 		 (unsigned long long)s->removes,
 		 (unsigned long long)s->callbacks,
@@ -259,7 +255,7 @@ __attribute__((destructor)) static void preload_fini(void)
 		if (is_tracked(fd))
 			log_stats(fd);
 	if (announced)
-		log_line(false, "iepoll-run: calls pid=%d n=%lu\n",
+		log_line(&log_sink, "iepoll-run: calls pid=%d n=%lu\n",
 			 (int)getpid(), calls);
 }
 
@@ -278,19 +274,19 @@ static void log_create(int fd, bool native)
 				comm[strcspn(comm, "\n")] = 0;
 			fclose(f);
 		}
-		log_line(false, "iepoll-run: create pid=%d id=native fd=%d comm=%s\n",
+		log_line(&log_sink, "iepoll-run: create pid=%d id=native fd=%d comm=%s\n",
 			 (int)getpid(), fd, comm);
 		return;
 	}
 	if (get_stats(fd, &v))
 		return;
-	log_line(false, "iepoll-run: create pid=%d id=%u fd=%d comm=%s\n",
+	log_line(&log_sink, "iepoll-run: create pid=%d id=%u fd=%d comm=%s\n",
 		 (int)getpid(), v.stats.id, fd, v.comm);
 }
 
 static void log_refused(const char *call, int err)
 {
-	log_line(false, "iepoll-run: refused pid=%d call=%s errno=%s\n",
+	log_line(&log_sink, "iepoll-run: refused pid=%d call=%s errno=%s\n",
 		 (int)getpid(), call, strerrorname_np(err) ?: "?");
 	errno = err;
 }
