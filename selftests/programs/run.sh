@@ -17,7 +17,8 @@
 #               under wrk: master and workers reported, all agreeing
 #   trace-exit  iepoll-trace -- trace_waiter (a thread blocked in a wait
 #               at exit), alone and with -d ending the trace first: no
-#               DISAGREE, the notes say why
+#               DISAGREE, the notes say why; and as a daemon that outlives
+#               the command: reported, tracefs left clean
 #   trace-overrun  a 4 KB ring buffer and bursts of 64 events: the loss
 #               is warned about
 #   trace-attach  iepoll-trace -p on a running program: the item it
@@ -526,6 +527,23 @@ t_trace_exit() {
 		rc=1
 	fi
 	no_leftovers || rc=1
+	# A daemon: CMD (sh) ends at once, its child goes on after the
+	# recording, its instances are reported, tracefs is left clean.
+	echo "a daemon that outlives the command:"
+	"$trace" -q --json "$d/daemon.json" -- sh -c \
+		"$waiter 0 --until-term </dev/null >/dev/null 2>&1 & echo \$! >$d/daemon.pid; sleep 2" \
+		>"$d/daemon" 2>&1 || rc=$?
+	kill -TERM "$(cat "$d/daemon.pid")" 2>/dev/null || true
+	grep -E '^(iepoll-trace|instance|left out|process tree)|IOC_STATS' "$d/daemon"
+	no_leftovers || rc=1
+	python3 - "$d/daemon.json" <<-'EOF' || rc=1
+	import json, sys
+	doc = json.load(open(sys.argv[1]))
+	got = [s for s in doc["instances"] if s["comm"] == "trace_waiter" and s["events"]]
+	if len(got) != 2:
+	    sys.exit(f"expected the daemon's two instances with events, got {len(got)}")
+	print("the daemon's two instances are in the report")
+	EOF
 	return "$rc"
 }
 
