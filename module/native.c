@@ -63,6 +63,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <asm/ibt.h>
 
 #include "compat.h"
 #include "core.h"
@@ -890,9 +891,14 @@ static int nat_check_callback(const struct iepoll_native_attach *a,
 	first = tf->f_ep ? tf->f_ep->first : NULL;
 	spin_unlock(&tf->f_lock);
 	epi = (char *)first - a->epi_fllink.offset;
+	/*
+	 * With kernel IBT (6.12's config) a function starts with an ENDBR,
+	 * and a kprobe on its entry sits right past it.
+	 */
 	ok = first && NAT_FIELD(&pwq, epi, epi_pwqlist) && pwq &&
 	     nat_kread(&wq, (char *)pwq + a->pwq_wait.offset, sizeof(wq)) &&
-	     (void *)wq.func == (void *)nat_kprobes[2].addr;
+	     ((void *)wq.func == (void *)nat_kprobes[2].addr ||
+	      (char *)wq.func + ENDBR_INSN_SIZE == (char *)nat_kprobes[2].addr);
 	return nat_sample_ok(ok, "eppoll_entry.wait or ep_poll_callback") ?
 	       0 : -EINVAL;
 }
