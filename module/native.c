@@ -32,9 +32,11 @@
  *   events, one pr_warn naming the member, and status shows it.
  * - Handlers run in any context: ep_poll_callback under the target's wait
  *   queue lock with IRQs off, possibly in hard IRQ; the others under
- *   ep->mtx or none.  They never sleep and take only nat_map locks (raw
- *   spinlocks, IRQs off, innermost, never two at once), never emitting an
- *   event with one held.
+ *   ep->mtx or none; and any of them as an NMI where the kprobe is an int3
+ *   (the debug kernel).  So they never sleep, read the clock with
+ *   ktime_get_mono_fast_ns(), and take only nat_map locks (arch spinlocks
+ *   with IRQs off, innermost, never two at once: see nat_lock()), never
+ *   emitting an event with one held.
  * - State is bounded: instance ids (ep -> id, NAT_INSTANCES), items' ready
  *   stamps (epitem -> ns, NAT_ITEMS) and tasks in do_epoll_wait (task ->
  *   ep, NAT_TASKS) live in preallocated tables; when one is full the
@@ -90,7 +92,7 @@ struct nat_node {
 };
 
 struct nat_map {
-	raw_spinlock_t lock;
+	arch_spinlock_t lock;
 	unsigned int bits;
 	struct hlist_head *heads;
 	struct nat_node *nodes;
@@ -114,7 +116,7 @@ static int nat_map_init(struct nat_map *m, unsigned int max)
 		m->nodes = NULL;
 		return -ENOMEM;
 	}
-	raw_spin_lock_init(&m->lock);
+	m->lock = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
 	INIT_HLIST_HEAD(&m->free);
 	for (i = 0; i < max; i++)
 		hlist_add_head(&m->nodes[i].link, &m->free);
@@ -130,6 +132,29 @@ static void nat_map_destroy(struct nat_map *m)
 	kvfree(m->nodes);
 	m->heads = NULL;
 	m->nodes = NULL;
+}
+
+/*
+ * m->lock is an arch spinlock, taken with IRQs off: a kprobe that hits
+ * through an int3 (the debug kernel's) runs its handler as an NMI, where
+ * lockdep refuses any lock that is not a trylock, and ktime_get_mono_fast_ns() and
+ * friends are not safe either.  It cannot deadlock: a handler calls no
+ * probed function while it holds the lock, and kprobes do not nest on a
+ * CPU (a probe hit inside a handler is counted missed, not run).
+ */
+static unsigned long nat_lock(struct nat_map *m)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	arch_spin_lock(&m->lock);
+	return flags;
+}
+
+static void nat_unlock(struct nat_map *m, unsigned long flags)
+{
+	arch_spin_unlock(&m->lock);
+	local_irq_restore(flags);
 }
 
 /* With m->lock held. */
@@ -174,13 +199,13 @@ static bool nat_map_set(struct nat_map *m, const void *key, u64 val)
 	struct nat_node *n;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&m->lock, flags);
+	flags = nat_lock(m);
 	n = nat_map_find(m, key);
 	if (!n)
 		n = nat_map_add(m, key);
 	if (n)
 		n->val = val;
-	raw_spin_unlock_irqrestore(&m->lock, flags);
+	nat_unlock(m, flags);
 	return n;
 }
 
@@ -190,13 +215,13 @@ static bool nat_map_take(struct nat_map *m, const void *key, u64 *val)
 	struct nat_node *n;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&m->lock, flags);
+	flags = nat_lock(m);
 	n = nat_map_find(m, key);
 	if (n) {
 		*val = n->val;
 		nat_map_drop(m, n);
 	}
-	raw_spin_unlock_irqrestore(&m->lock, flags);
+	nat_unlock(m, flags);
 	return n;
 }
 
@@ -205,11 +230,11 @@ static bool nat_map_get(struct nat_map *m, const void *key, u64 *val)
 	struct nat_node *n;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&m->lock, flags);
+	flags = nat_lock(m);
 	n = nat_map_find(m, key);
 	if (n)
 		*val = n->val;
-	raw_spin_unlock_irqrestore(&m->lock, flags);
+	nat_unlock(m, flags);
 	return n;
 }
 
@@ -219,7 +244,7 @@ static bool nat_map_get_or_set(struct nat_map *m, const void *key, u64 *val)
 	struct nat_node *n;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&m->lock, flags);
+	flags = nat_lock(m);
 	n = nat_map_find(m, key);
 	if (!n) {
 		n = nat_map_add(m, key);
@@ -228,7 +253,7 @@ static bool nat_map_get_or_set(struct nat_map *m, const void *key, u64 *val)
 	}
 	if (n)
 		*val = n->val;
-	raw_spin_unlock_irqrestore(&m->lock, flags);
+	nat_unlock(m, flags);
 	return n;
 }
 
@@ -238,11 +263,11 @@ static void nat_map_drop_if(struct nat_map *m, const void *key, u64 val)
 	struct nat_node *n;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&m->lock, flags);
+	flags = nat_lock(m);
 	n = nat_map_find(m, key);
 	if (n && n->val == val)
 		nat_map_drop(m, n);
-	raw_spin_unlock_irqrestore(&m->lock, flags);
+	nat_unlock(m, flags);
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,7 +388,7 @@ static void *nat_ep_of_fd(int fd)
 	struct file *file;
 	void *ep = NULL;
 
-	if (fd < 0)
+	if (fd < 0 || !current->files)
 		return NULL;
 	rcu_read_lock();
 	file = files_lookup_fd_raw(current->files, fd);
@@ -479,7 +504,7 @@ static int nat_callback(struct kprobe *kp, struct pt_regs *regs)
 	else
 		outcome = IEPOLL_CB_READY;
 	if (outcome == IEPOLL_CB_READY || outcome == IEPOLL_CB_OVERFLOW)
-		nat_map_set(&nat_items, epi, ktime_get_ns());
+		nat_map_set(&nat_items, epi, ktime_get_mono_fast_ns());
 	trace_iepoll_callback(id, fd, key, outcome,
 			      events & (__force u32)EPOLLEXCLUSIVE, false);
 	return 0;
@@ -505,7 +530,7 @@ static s64 nat_timeout_ns(const struct timespec64 *to)
 	if (!ts.tv_sec && !ts.tv_nsec)
 		return 0;
 	/* do_epoll_wait() takes an end time on the monotonic clock */
-	left = timespec64_to_ns(&ts) - ktime_get_ns();
+	left = timespec64_to_ns(&ts) - ktime_get_mono_fast_ns();
 	return left > 0 ? left : 1;
 }
 
@@ -586,7 +611,7 @@ static int nat_poll_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	    !NAT_FIELD(&events, p->epi, epi_events) ||
 	    !NAT_FIELD(&data, p->epi, epi_data))
 		return 0;
-	now = ktime_get_ns();
+	now = ktime_get_mono_fast_ns();
 	if (nat_map_take(&nat_items, p->epi, &stamp))
 		latency = now - stamp;
 	/* level-triggered: back on the ready list, ready again from now */
@@ -612,7 +637,8 @@ static int nat_create_return(struct kretprobe_instance *ri,
 	id = nat_new_id();
 	if (!nat_map_set(&nat_instances, ep, id))
 		id = IEPOLL_NATIVE_ID_BIT;
-	get_task_comm(comm, current);
+	/* as the scheduler's events copy it: no lock in a probe */
+	memcpy(comm, current->comm, TASK_COMM_LEN);
 	trace_iepoll_create(id, task_tgid_nr(current), comm);
 	return 0;
 }
@@ -646,6 +672,8 @@ static int nat_clear_return(struct kretprobe_instance *ri,
 /* Registration                                                        */
 
 static struct kprobe nat_kprobes[3];
+/* The index of ep_poll_callback's in nat_kprobes[]. */
+#define NAT_KP_CALLBACK	2
 static struct kretprobe nat_kretprobes[4];
 
 static const struct {
@@ -883,6 +911,7 @@ static int nat_check_callback(const struct iepoll_native_attach *a,
 			      struct file *tf)
 {
 	struct hlist_node *first;
+	char *probed = (char *)nat_kprobes[NAT_KP_CALLBACK].addr;
 	wait_queue_entry_t wq;
 	void *epi, *pwq;
 	bool ok;
@@ -897,8 +926,8 @@ static int nat_check_callback(const struct iepoll_native_attach *a,
 	 */
 	ok = first && NAT_FIELD(&pwq, epi, epi_pwqlist) && pwq &&
 	     nat_kread(&wq, (char *)pwq + a->pwq_wait.offset, sizeof(wq)) &&
-	     ((void *)wq.func == (void *)nat_kprobes[2].addr ||
-	      (char *)wq.func + ENDBR_INSN_SIZE == (char *)nat_kprobes[2].addr);
+	     ((char *)wq.func == probed ||
+	      (char *)wq.func + ENDBR_INSN_SIZE == probed);
 	return nat_sample_ok(ok, "eppoll_entry.wait or ep_poll_callback") ?
 	       0 : -EINVAL;
 }
