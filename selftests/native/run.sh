@@ -24,9 +24,12 @@
 #                 the sample check, the member named
 #   rmmod         rmmod while attached fails (the holder keeps the module),
 #                 the probes keep working
-#   cycles        NATIVE_CYCLES (default 10) attach/detach cycles while a
-#                 native_work runs, all native events on
-# After each refusal nothing is registered.
+#   cycles        NATIVE_CYCLES (default 10) attach/detach cycles while
+#                 short native_work runs follow each other, all native
+#                 events on
+# NATIVE_ROUNDS (default 300, 100 on the debug kernel) sets counts' rounds.
+# After each refusal nothing is registered.  On a kernel without
+# /sys/kernel/btf/vmlinux the offsets come from kernel-btf (see there).
 
 set -eu
 
@@ -40,7 +43,12 @@ kplist=/sys/kernel/debug/kprobes/list
 status=/sys/kernel/debug/iepoll/native
 instance=/sys/kernel/tracing/instances/iepoll-native-selftest
 made=
-rounds=${NATIVE_ROUNDS:-300}
+# the debug kernel is several times slower: fewer rounds, the same checks
+if [ "${IEPOLL_KERNEL:-}" = debug ]; then
+	rounds=${NATIVE_ROUNDS:-100}
+else
+	rounds=${NATIVE_ROUNDS:-300}
+fi
 cycles=${NATIVE_CYCLES:-10}
 
 cleanup() {
@@ -54,6 +62,20 @@ trap cleanup EXIT
 if mkdir "$instance" 2>/dev/null; then
 	made=1
 	echo 8192 >"$instance/buffer_size_kb"
+fi
+
+# A kernel without BTF of its own (the debug kernel, built without debug
+# info): the BTF of its fs/eventpoll.c, from its build tree (kernel-btf).
+btf=()
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	kdir=/lib/modules/$(uname -r)/build
+	echo "# run.sh: no /sys/kernel/btf/vmlinux: the BTF of fs/eventpoll.c from $kdir"
+	if "$here/kernel-btf" "$kdir" "$tmp/kernel.btf" >"$tmp/kbtf" 2>&1; then
+		chmod 644 "$tmp/kernel.btf"	# uid 65534 reads it too
+		btf=(--btf "$tmp/kernel.btf")
+	else
+		sed 's/^/# /' "$tmp/kbtf"
+	fi
 fi
 
 tests=(unprivileged counts detached share bad-symbol bad-name bad-size
@@ -98,7 +120,7 @@ refused() {
 
 	shift 2
 	before=$(dmesg | wc -l)
-	run_out "$tool" "$@" attach -- true || rc=$?
+	run_out "$tool" "${btf[@]}" "$@" attach -- true || rc=$?
 	dmesg | tail -n +$((before + 1)) >"$tmp/dmesg"
 	grep 'native' "$tmp/dmesg" || true
 	if [ "$rc" -ne 1 ]; then
@@ -115,9 +137,9 @@ refused() {
 t_unprivileged() {
 	local rc=0
 
-	"$tool" resolve
+	"$tool" "${btf[@]}" resolve
 	run_out setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$tool" attach -- true || rc=$?
+		"$tool" "${btf[@]}" attach -- true || rc=$?
 	if [ "$rc" -ne 1 ] || ! grep -q 'Operation not permitted' "$tmp/out"; then
 		echo "uid 65534: expected exit 1 with EPERM, got $rc"
 		return 1
@@ -154,7 +176,7 @@ t_counts() {
 	for e in sys_exit_epoll_wait sys_exit_epoll_pwait; do
 		echo 1 >"$instance/events/syscalls/$e/enable"
 	done
-	"$tool" attach -- "$work" "$rounds" >"$tmp/work" 2>&1 ||
+	"$tool" "${btf[@]}" attach -- "$work" "$rounds" >"$tmp/work" 2>&1 ||
 		{ cat "$tmp/work"; return 1; }
 	echo 0 >"$instance/events/enable"
 	cat "$tmp/work"
@@ -236,7 +258,7 @@ t_counts() {
 }
 
 t_detached() {
-	"$tool" status
+	"$tool" "${btf[@]}" status
 	if ! grep -q '^attached:	0$' "$status"; then
 		echo "expected 'attached: 0' in $status"
 		return 1
@@ -247,13 +269,14 @@ t_detached() {
 t_share() {
 	local rc=0
 
-	run_out "$tool" attach -- "$tool" attach -- sh -c "cat $status" || rc=$?
+	run_out "$tool" "${btf[@]}" attach -- \
+		"$tool" "${btf[@]}" attach -- sh -c "cat $status" || rc=$?
 	if [ "$rc" -ne 0 ] || ! grep -q '^attached:	2$' "$tmp/out"; then
 		echo "a second holder with the same offsets: expected to share (attached: 2), rc $rc"
 		return 1
 	fi
 	rc=0
-	run_out "$tool" attach -- "$tool" \
+	run_out "$tool" "${btf[@]}" attach -- "$tool" "${btf[@]}" \
 		--symbol do_epoll_create=do_epoll_create.part.9 attach -- true ||
 		rc=$?
 	if [ "$rc" -ne 1 ] || ! grep -q 'Device or resource busy' "$tmp/out"; then
@@ -282,7 +305,7 @@ t_bad_offset() {
 	local fllink
 
 	# epitem.ep moved onto epitem.fllink: a pointer too, the wrong one
-	fllink=$("$tool" resolve | awk '$1 == "epitem.fllink" { print $3 }')
+	fllink=$("$tool" "${btf[@]}" resolve | awk '$1 == "epitem.fllink" { print $3 }')
 	refused "epitem.ep at epitem.fllink's offset" "epitem.ep does not read back" \
 		--member "epitem.ep=$fllink"
 }
@@ -290,8 +313,8 @@ t_bad_offset() {
 t_rmmod() {
 	local rc=0
 
-	run_out "$tool" attach -- sh -c "rmmod iepoll; echo rmmod=\$?; $work 5" ||
-		rc=$?
+	run_out "$tool" "${btf[@]}" attach -- \
+		sh -c "rmmod iepoll; echo rmmod=\$?; $work 5" || rc=$?
 	if [ "$rc" -ne 0 ] || ! grep -q '^rmmod=1$' "$tmp/out" ||
 	   ! grep -q '^native_work: pid' "$tmp/out"; then
 		echo "expected rmmod to fail while attached and the workload to run, rc $rc"
@@ -305,10 +328,14 @@ t_cycles() {
 	local i wpid rc=0
 
 	echo 1 >"$instance/events/iepoll/enable"
-	"$work" 100000 >"$tmp/bg" 2>&1 &
+	# Short runs with pauses between them: where kprobes are optimized int3s
+	# (the debug kernel), registering and unregistering waits for an
+	# RCU-tasks grace period, which a task that never sleeps holds off.
+	while :; do "$work" 20 >/dev/null || exit 1; sleep 0.05; done \
+		>"$tmp/bg" 2>&1 &
 	wpid=$!
 	for ((i = 0; i < cycles; i++)); do
-		"$tool" attach -- true >"$tmp/out" 2>&1 ||
+		"$tool" "${btf[@]}" attach -- true >"$tmp/out" 2>&1 ||
 			{ cat "$tmp/out"; rc=1; break; }
 	done
 	kill "$wpid" 2>/dev/null || true
@@ -322,7 +349,9 @@ t_cycles() {
 
 for t in "${tests[@]}"; do
 	rc=0
+	start=$SECONDS
 	( "t_${t//-/_}" ) >"$tmp/result" 2>&1 || rc=$?
+	echo "took $((SECONDS - start)) s" >>"$tmp/result"
 	result "$rc" "native $t" "$tmp/result"
 done
 totals
