@@ -130,3 +130,4 @@ module_exit(iepoll_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("iepoll: an instrumented re-implementation of eventpoll");
 MODULE_AUTHOR("iepoll developers");
+MODULE_VERSION(IEPOLL_VERSION);	/* dkms.conf's PACKAGE_VERSION, via Kbuild */

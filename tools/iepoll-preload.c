@@ -16,12 +16,20 @@
  * - errno is the libc function's: tools/lib/iepoll.c translates.
  * - With IEPOLL_RUN_FALLBACK=1 every call goes to libc (iepoll-run
  *   --fallback).
- * - IEPOLL_RUN_LOG names a file to which one line is appended per instance
- *   created ("create pid=P id=I comm=C") and per instance closed or left
- *   open at exit ("stats pid=P id=I inserts=N ..." from IEPOLL_IOC_STATS);
- *   IEPOLL_TRACE_MARKER names a tracefs trace_marker that gets the stats
- *   lines too, each after a "snapshot" line written before the ioctl, so
- *   that iepoll-trace sees them in order with the events.
+ * - IEPOLL_RUN_LOG_FD ("FD:DEV:INO") is a descriptor, opened O_APPEND by
+ *   iepoll-run and inherited across fork, exec and setuid, to which one
+ *   line is written per instance created ("create pid=P id=I comm=C"),
+ *   per instance closed or left open at exit ("stats pid=P id=I t0=T
+ *   t1=T inserts=N ..." from IEPOLL_IOC_STATS, t0 and t1 CLOCK_MONOTONIC
+ *   before and after the ioctl, so that iepoll-trace, whose tracefs
+ *   instance uses the "mono" trace clock, places the read among the
+ *   events), per failed epoll_create ("refused pid=P call=C errno=E"), per
+ *   process at its first epoll call ("call pid=P first=C") and at its exit
+ *   ("calls pid=P n=N").  A descriptor, not a path: workers that change
+ *   user (nginx's "user nobody;") could not open a root-only file again.
+ *   A line goes out in one write(2), and only while the descriptor still
+ *   is the file named (same device and inode: the program may have closed
+ *   the number and reused it).
  *   Logging never changes errno or the result of a call.
  */
 #define _GNU_SOURCE
@@ -32,9 +40,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/iepoll.h"
@@ -46,8 +57,19 @@
 
 static unsigned char tracked[TRACKED_FDS / 8];
 static bool fallback;
-static const char *log_path;
-static const char *marker_path;
+
+/* A descriptor inherited from iepoll-run or iepoll-trace (see above). */
+struct sink {
+	int fd;			/* -1: none */
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct sink log_sink = { .fd = -1 };
+
+/* This process's epoll calls, for the "calls" line at its exit. */
+static unsigned long calls;
+static bool announced;
 
 static int (*real_epoll_create1)(int flags);
 static int (*real_epoll_ctl)(int epfd, int op, int fd,
@@ -75,14 +97,30 @@ static void resolve(void)
 }
 
 /*
- * A copy: servers that set their process title (nginx, redis) write it
- * over the environment strings, and nginx's workers clear the environment.
+ * Read at start, before the program runs: servers that set their process
+ * title (nginx, redis) write it over the environment strings, and nginx's
+ * workers clear the environment.
  */
-static const char *env_copy(const char *name)
+static void sink_init(struct sink *s, const char *name)
 {
 	const char *v = getenv(name);
+	unsigned long long dev, ino;
+	struct stat st;
+	int fd;
 
-	return v && *v ? strdup(v) : NULL;
+	if (!v || sscanf(v, "%d:%llu:%llu", &fd, &dev, &ino) != 3 || fd < 0 ||
+	    fstat(fd, &st) || st.st_dev != dev || st.st_ino != ino)
+		return;
+	s->fd = fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+}
+
+/* A child counts its own calls. */
+static void child_reset(void)
+{
+	calls = 0;
+	announced = false;
 }
 
 __attribute__((constructor)) static void preload_init(void)
@@ -91,24 +129,28 @@ __attribute__((constructor)) static void preload_init(void)
 
 	resolve();
 	fallback = fb && !strcmp(fb, "1");
-	log_path = env_copy("IEPOLL_RUN_LOG");
-	marker_path = env_copy("IEPOLL_TRACE_MARKER");
+	sink_init(&log_sink, "IEPOLL_RUN_LOG_FD");
+	pthread_atfork(NULL, NULL, child_reset);
 }
 
-/* Append @line to @path in one write (O_APPEND: lines never interleave). */
-static void append(const char *path, const char *line)
+/*
+ * @line to @s in one write (O_APPEND: lines never interleave), if its
+ * descriptor is still the file it was.
+ */
+static void append(const struct sink *s, const char *line)
 {
-	int fd, len = strlen(line);
+	struct stat st;
+	ssize_t n;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
+	if (s->fd < 0 || fstat(s->fd, &st) || st.st_dev != s->dev ||
+	    st.st_ino != s->ino)
 		return;
 	/* Best effort: a short write loses a line, never the call. */
-	len = write(fd, line, len);
-	real_close(fd);
+	n = write(s->fd, line, strlen(line));
+	(void)n;
 }
 
-static void log_line(bool to_marker, const char *fmt, ...)
+static void log_line(const struct sink *sink, const char *fmt, ...)
 {
 	char line[512];
 	int saved = errno;
@@ -117,11 +159,19 @@ static void log_line(bool to_marker, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (log_path)
-		append(log_path, line);
-	if (to_marker && marker_path)
-		append(marker_path, line);
+	append(sink, line);
 	errno = saved;
+}
+
+/* Every epoll call: the first of a process is logged at once. */
+static void count_call(const char *name)
+{
+	__atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+	if (log_sink.fd < 0 || __atomic_exchange_n(&announced, true,
+						   __ATOMIC_RELAXED))
+		return;
+	log_line(&log_sink, "iepoll-run: call pid=%d first=%s\n", (int)getpid(),
+		 name);
 }
 
 static bool is_tracked(int fd)
@@ -163,27 +213,27 @@ static void log_stats(int fd)
 {
 	struct iepoll_stats_v2 v;
 	struct iepoll_stats *s = &v.stats;
+	struct timespec t0, t1;
+	int ret, saved = errno;
 
-	if (!log_path && !marker_path)
+	if (log_sink.fd < 0)
 		return;
 	/*
-	 * The trace gets a line before the ioctl too: a callback racing
-	 * with it lands between the two, and iepoll-trace compares each
-	 * counter with the events counted before and after.
+	 * A callback racing with the read lands between t0 and t1:
+	 * iepoll-trace compares each counter with the events traced before
+	 * t0 and until t1.
 	 */
-	if (marker_path) {
-		char line[64];
-		int saved = errno;
-
-		snprintf(line, sizeof(line), "iepoll-run: snapshot fd=%d\n", fd);
-		append(marker_path, line);
-		errno = saved;
-	}
-	if (get_stats(fd, &v))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = get_stats(fd, &v);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	errno = saved;
+	if (ret)
 		return;
-	log_line(true,
-		 "iepoll-run: stats pid=%d id=%u inserts=%llu modifies=%llu removes=%llu callbacks=%llu wakeups=%llu delivered=%llu overflows=%llu waits=%llu timeouts=%llu eintr=%llu max_ready=%llu items=%llu\n",
-		 (int)getpid(), s->id, (unsigned long long)s->inserts,
+	log_line(&log_sink,
+		 "iepoll-run: stats pid=%d id=%u t0=%lld.%09ld t1=%lld.%09ld inserts=%llu modifies=%llu removes=%llu callbacks=%llu wakeups=%llu delivered=%llu overflows=%llu waits=%llu timeouts=%llu eintr=%llu max_ready=%llu items=%llu\n",
+		 (int)getpid(), s->id, (long long)t0.tv_sec, t0.tv_nsec,
+		 (long long)t1.tv_sec, t1.tv_nsec,
+		 (unsigned long long)s->inserts,
 		 (unsigned long long)s->modifies,
 		 (unsigned long long)s->removes,
 		 (unsigned long long)s->callbacks,
@@ -204,6 +254,9 @@ __attribute__((destructor)) static void preload_fini(void)
 	for (fd = 0; fd < TRACKED_FDS; fd++)
 		if (is_tracked(fd))
 			log_stats(fd);
+	if (announced)
+		log_line(&log_sink, "iepoll-run: calls pid=%d n=%lu\n",
+			 (int)getpid(), calls);
 }
 
 static void log_create(int fd, bool native)
@@ -211,7 +264,7 @@ static void log_create(int fd, bool native)
 	struct iepoll_stats_v2 v;
 	char comm[IEPOLL_COMM_LEN] = "?";
 
-	if (!log_path)
+	if (log_sink.fd < 0)
 		return;
 	if (native) {
 		FILE *f = fopen("/proc/self/comm", "re");
@@ -221,17 +274,24 @@ static void log_create(int fd, bool native)
 				comm[strcspn(comm, "\n")] = 0;
 			fclose(f);
 		}
-		log_line(false, "iepoll-run: create pid=%d id=native fd=%d comm=%s\n",
+		log_line(&log_sink, "iepoll-run: create pid=%d id=native fd=%d comm=%s\n",
 			 (int)getpid(), fd, comm);
 		return;
 	}
 	if (get_stats(fd, &v))
 		return;
-	log_line(false, "iepoll-run: create pid=%d id=%u fd=%d comm=%s\n",
+	log_line(&log_sink, "iepoll-run: create pid=%d id=%u fd=%d comm=%s\n",
 		 (int)getpid(), v.stats.id, fd, v.comm);
 }
 
-EXPORT int epoll_create1(int flags)
+static void log_refused(const char *call, int err)
+{
+	log_line(&log_sink, "iepoll-run: refused pid=%d call=%s errno=%s\n",
+		 (int)getpid(), call, strerrorname_np(err) ?: "?");
+	errno = err;
+}
+
+static int create1(int flags)
 {
 	int fd, saved;
 
@@ -240,11 +300,14 @@ EXPORT int epoll_create1(int flags)
 		fd = real_epoll_create1(flags);
 		if (fd >= 0)
 			log_create(fd, true);
+		else
+			log_refused("epoll_create1", errno);
 		return fd;
 	}
 	fd = iepoll_create1(flags);
 	if (fd < 0) {
 		saved = errno;
+		log_refused("epoll_create1", saved);
 		/* iepoll-run opened it before CMD ran: the module went away. */
 		if (saved == ENOENT || saved == ENXIO || saved == ENODEV ||
 		    saved == EACCES)
@@ -259,13 +322,20 @@ EXPORT int epoll_create1(int flags)
 	return fd;
 }
 
+EXPORT int epoll_create1(int flags)
+{
+	count_call("epoll_create1");
+	return create1(flags);
+}
+
 EXPORT int epoll_create(int size)
 {
+	count_call("epoll_create");
 	if (size <= 0) {
-		errno = EINVAL;
+		log_refused("epoll_create", EINVAL);
 		return -1;
 	}
-	return epoll_create1(0);
+	return create1(0);
 }
 
 /*
@@ -303,6 +373,7 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	int ret;
 
 	resolve();
+	count_call("epoll_ctl");
 	if (fallback)
 		return real_epoll_ctl(epfd, op, fd, event);
 	ret = iepoll_ctl(epfd, op, fd, event);
@@ -339,6 +410,7 @@ static int wait_through(int epfd, struct epoll_event *events, int maxevents,
 EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 		      int timeout)
 {
+	count_call("epoll_wait");
 	return wait_through(epfd, events, maxevents, false, timeout, NULL,
 			    NULL);
 }
@@ -346,6 +418,7 @@ EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 		       int timeout, const sigset_t *sigmask)
 {
+	count_call("epoll_pwait");
 	return wait_through(epfd, events, maxevents, false, timeout, NULL,
 			    sigmask);
 }
@@ -354,6 +427,7 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 			const struct timespec *timeout,
 			const sigset_t *sigmask)
 {
+	count_call("epoll_pwait2");
 	return wait_through(epfd, events, maxevents, true, 0, timeout,
 			    sigmask);
 }

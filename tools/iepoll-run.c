@@ -7,9 +7,14 @@
  * once and lets the program use native epoll), preloads libiepoll-run.so
  * (found next to this program, or at $IEPOLL_RUN_LIB) into CMD, waits for
  * CMD and exits with its status.  The library appends a line per instance
- * to a log (--log FILE, else a temporary file): when CMD made no epoll call
- * through the library (a static binary, Go's raw syscalls), iepoll-run says
- * so at exit unless --quiet.  Exit status: CMD's (128 + N, or the same
+ * and per process that made epoll calls to a log (--log FILE, else a
+ * temporary file), created mode 0600 by iepoll-run and handed to CMD as an
+ * open descriptor (IEPOLL_RUN_LOG_FD), never by path: CMD's processes may
+ * change their user (nginx workers) and must still write to it, and no
+ * other user may write to it.  When CMD created no instance, iepoll-run
+ * says at exit what happened (no epoll call through the library: a static
+ * binary, Go's raw syscalls; or calls and refusals, as epoll_create(0)'s
+ * EINVAL) unless --quiet.  Exit status: CMD's (128 + N, or the same
  * signal, when CMD was killed by signal N); 125 when iepoll-run itself
  * fails, 126 when CMD cannot be executed, 127 when it is not found.
  */
@@ -47,11 +52,13 @@ static void usage(FILE *f)
 		"\n"
 		"  --fallback     if " DEVICE " cannot be opened, warn once and run\n"
 		"                 CMD on native epoll (without it, " PROG " fails)\n"
-		"  --quiet        do not say at exit that CMD made no epoll call\n"
-		"                 through the library (static binaries, Go's raw\n"
-		"                 syscalls)\n"
-		"  --log FILE     append a line per instance created and per instance\n"
-		"                 closed (its IEPOLL_IOC_STATS counters) to FILE\n"
+		"  --quiet        do not say at exit that CMD created no instance\n"
+		"                 (no epoll call through the library, as in static\n"
+		"                 binaries and Go, or only calls that failed)\n"
+		"  --log FILE     write a line per instance created and per instance\n"
+		"                 closed (its IEPOLL_IOC_STATS counters), per failed\n"
+		"                 epoll_create and per process that made epoll calls\n"
+		"                 to FILE (created mode 0600, or truncated)\n"
 		"  -h, --help     this text\n"
 		"  -V, --version  the version\n"
 		"\n"
@@ -117,46 +124,106 @@ static int probe_device(void)
 }
 
 /*
- * The log the library appends to.  Mode 0666: CMD's processes may change
- * their user (nginx workers) and still have to append.
+ * The log the library appends to, open O_APPEND and without O_CLOEXEC:
+ * CMD's processes inherit it, whichever user they become.  Mode 0600 (an
+ * existing --log FILE keeps its mode and owner); O_NOFOLLOW: a link
+ * planted at FILE is not followed.  Its fd, device and inode go into
+ * IEPOLL_RUN_LOG_FD, so that the library writes only while that fd still
+ * is this file.
  */
 static int open_log(const char *path, char *tmpl, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
+	char val[64];
+	struct stat st;
 	int fd;
 
 	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+			  O_NOFOLLOW, 0600);
 		snprintf(tmpl, size, "%s", path);
 	} else {
 		snprintf(tmpl, size, "%s/iepoll-run.XXXXXX",
 			 dir && *dir ? dir : "/tmp");
-		fd = mkostemp(tmpl, O_CLOEXEC);
+		fd = mkostemp(tmpl, O_APPEND);
 	}
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st)) {
 		fprintf(stderr, PROG ": cannot create the log %s: %s\n", tmpl,
 			strerror(errno));
 		return -1;
 	}
-	fchmod(fd, 0666);
-	close(fd);
+	snprintf(val, sizeof(val), "%d:%llu:%llu", fd,
+		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	if (setenv("IEPOLL_RUN_LOG_FD", val, 1)) {
+		fprintf(stderr, PROG ": cannot set the environment: %s\n",
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What the log says CMD did. */
+struct log_counts {
+	long creates;		/* instances created */
+	long processes;		/* processes that made an epoll call */
+	long calls;		/* their calls, as counted at their exit */
+	long refused;		/* epoll_create calls that failed */
+	char first_refusal[128];
+};
+
+static int count_log(const char *path, struct log_counts *c)
+{
+	char line[512];
+	unsigned long n;
+	FILE *f = fopen(path, "re");
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "iepoll-run: create ", 19)) {
+			c->creates++;
+		} else if (!strncmp(line, "iepoll-run: call ", 17)) {
+			c->processes++;
+		} else if (sscanf(line, "iepoll-run: calls pid=%*d n=%lu",
+				  &n) == 1) {
+			c->calls += n;
+		} else if (!strncmp(line, "iepoll-run: refused ", 20)) {
+			if (!c->refused++)
+				snprintf(c->first_refusal,
+					 sizeof(c->first_refusal), "%.*s",
+					 (int)strcspn(line + 20, "\n"),
+					 line + 20);
+		}
+	}
+	fclose(f);
 	return 0;
 }
 
-/* How many instances the log says were created. */
-static long count_creates(const char *path)
+/* At exit, when CMD created no instance: what it did instead. */
+static void say_no_instance(const char *cmd, const struct log_counts *c)
 {
-	char line[512];
-	long n = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "iepoll-run: create ", 19))
-			n++;
-	fclose(f);
-	return n;
+	if (!c->processes) {
+		fprintf(stderr,
+			PROG ": %s made no epoll call through the library: nothing ran on %s\n"
+			PROG ": (a static binary, or a runtime that issues the epoll\n"
+			PROG ": system calls itself, as Go's does, cannot be redirected;\n"
+			PROG ": --quiet hides this)\n",
+			cmd, DEVICE);
+		return;
+	}
+	fprintf(stderr,
+		PROG ": %s made epoll calls through the library in %ld process(es)",
+		cmd, c->processes);
+	if (c->calls)
+		fprintf(stderr, " (%ld calls counted at their exit)",
+			c->calls);
+	fprintf(stderr, " and created no instance on %s\n", DEVICE);
+	if (c->refused)
+		fprintf(stderr, PROG ": %ld epoll_create call(s) failed, the first: %s\n",
+			c->refused, c->first_refusal);
+	fprintf(stderr, PROG ": (--quiet hides this)\n");
 }
 
 static int set_preload(const char *lib)
@@ -225,9 +292,9 @@ int main(int argc, char **argv)
 	bool fallback = false, quiet = false;
 	char lib[PATH_MAX], logpath[PATH_MAX];
 	const char *log = NULL;
-	int c, status, exec_errno;
+	int c, status, exec_errno, logfd;
 	struct sigaction sa = { .sa_handler = forward };
-	long creates;
+	struct log_counts counts;
 
 	tool_init(&tool, argv);
 	/* "+": CMD's options are CMD's */
@@ -268,9 +335,11 @@ int main(int argc, char **argv)
 	} else {
 		unsetenv("IEPOLL_RUN_FALLBACK");
 	}
-	if (open_log(log, logpath, sizeof(logpath)))
+	logfd = open_log(log, logpath, sizeof(logpath));
+	if (logfd < 0)
 		return EXIT_SELF;
-	if (set_preload(lib) || setenv("IEPOLL_RUN_LOG", logpath, 1)) {
+	unsetenv("IEPOLL_RUN_LOG");
+	if (set_preload(lib)) {
 		fprintf(stderr, PROG ": cannot set the environment: %s\n",
 			strerror(errno));
 		goto fail;
@@ -302,16 +371,11 @@ int main(int argc, char **argv)
 		return exec_errno == ENOENT ? 127 : 126;
 	}
 
-	creates = count_creates(logpath);
+	close(logfd);
+	if (!count_log(logpath, &counts) && !counts.creates && !quiet)
+		say_no_instance(argv[optind], &counts);
 	if (!log)
 		unlink(logpath);
-	if (creates == 0 && !quiet)
-		fprintf(stderr,
-			PROG ": %s made no epoll call through the library: nothing ran on %s\n"
-			PROG ": (a static binary, or a runtime that issues the epoll\n"
-			PROG ": system calls itself, as Go's does, cannot be redirected;\n"
-			PROG ": --quiet hides this)\n",
-			argv[optind], DEVICE);
 
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);

@@ -13,6 +13,23 @@
 #               redis-server exits
 #   trace-signal  iepoll-trace ended by SIGINT prints its report (no
 #               event) and removes its tracefs instance
+#   trace-tree  iepoll-trace -- nginx, "user nobody;" and two workers,
+#               under wrk: master and workers reported, all agreeing
+#   trace-exit  iepoll-trace -- trace_waiter (a thread blocked in a wait
+#               at exit), alone and with -d ending the trace first: no
+#               DISAGREE, the notes say why; and as a daemon that outlives
+#               the command: reported, tracefs left clean
+#   trace-overrun  a 4 KB ring buffer and bursts of 64 events: the loss
+#               is warned about
+#   trace-attach  iepoll-trace -p on a running program: the item it
+#               held before the trace has its inode and events (fdinfo);
+#               with -T -u 1 3: three timestamped summaries first
+#   trace-timeline  --timeline and --plot: the JSON parsed back (slices
+#               nest, one flow pair per delivery), the PNG drawn
+#   trace-sigint  SIGINT 0, 0.1, 0.5 and 2 s after the start: exit 0 or
+#               130, no Python traceback, tracefs clean
+#   run-no-instance  iepoll-run's message for epoll_create(0) (calls,
+#               no instance) and for a program without epoll calls
 #   no-module   without the module iepoll-run fails with its message;
 #               with --fallback the program runs on native epoll
 # Under iepoll-run there must be zero errors, the same results as natively,
@@ -35,6 +52,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 run=$root/tools/iepoll-run
 trace=$root/tools/iepoll-trace
+waiter=$root/selftests/trace/trace_waiter
 tmp=$(mktemp -d /tmp/iepoll-programs.XXXXXX)
 chmod 755 "$tmp"
 pids=()
@@ -60,11 +78,13 @@ MIN_RATIO=${PROGRAMS_MIN_RATIO:-0}
 # ratio is judged, else one (make check: the numbers are printed only).
 ROUNDS=${PROGRAMS_ROUNDS:-$(if [ "$MIN_RATIO" = 0 ]; then echo 1; else echo 2; fi)}
 
-default_tests="nginx redis asyncio trace trace-signal no-module"
+default_tests="nginx redis asyncio trace trace-signal trace-tree trace-exit
+	trace-overrun trace-attach trace-timeline trace-sigint run-no-instance
+	no-module"
 if [ "${IEPOLL_KERNEL:-}" = debug ] || [ "${IEPOLL_KERNEL:-}" = gcov ]; then
 	# KASAN and lockdep slow every program down many times over: one
 	# server, a bounded load, and the tool's own paths
-	default_tests="redis trace-signal no-module"
+	default_tests="redis trace-signal trace-exit run-no-instance no-module"
 	REDIS_REQUESTS=${REDIS_REQUESTS_DEBUG:-200}
 fi
 # shellcheck disable=SC2206
@@ -144,13 +164,15 @@ used_iepoll() {
 
 # ---- nginx under wrk
 
+# nginx_conf DIR [WORKERS [USER]]: one worker, the invoking user's.
 nginx_conf() {
 	local d=$1
 
 	mkdir -p "$d/html" "$d/temp"
 	head -c 4096 /dev/zero | tr '\0' x >"$d/html/index.html"
 	cat >"$d/nginx.conf" <<-EOF
-	worker_processes 1;
+	worker_processes ${2:-1};
+	${3:+user $3;}
 	daemon off;
 	pid $d/nginx.pid;
 	error_log $d/error.log;
@@ -406,6 +428,322 @@ t_trace_signal() {
 	return "$rc"
 }
 
+# ---- iepoll-trace: the whole tree, an honest cross-check, a timeline
+
+# trace_report JSON CHECK...: iepoll-trace's --json report against the
+# checks named (each prints what it expected and what it got).
+trace_report() {
+	python3 - "$@" <<-'EOF'
+	import json, sys
+	doc = json.load(open(sys.argv[1]))
+	checks, bad = sys.argv[2:], False
+	def fail(msg):
+	    global bad
+	    print(msg)
+	    bad = True
+	print(f"{doc['events']} events, {doc['lost']} lost, "
+	      f"{doc['tree_tasks']} tasks, left out: {doc['left_out']}")
+	for s in doc["instances"]:
+	    print(f"instance {s['id']} {s['comm']} pid {s['pid']}: "
+	          f"{s['events']} events {s['by_event']}, cross-check "
+	          f"{s['stats_verdict']}")
+	    if s["counted_at_stats"]:
+	        print("  " + ", ".join(f"{k} {s['stats'][k]}/{v}"
+	                               for k, v in s["counted_at_stats"].items()))
+	insts = doc["instances"]
+	for c in checks:
+	    name, _, arg = c.partition("=")
+	    if name == "no-loss" and doc["lost"]:
+	        fail(f"expected no lost events, got {doc['lost']}")
+	    elif name == "agree":
+	        for s in insts:
+	            if s["stats_agree"] is not True:
+	                fail(f"expected instance {s['id']} ({s['comm']}) to agree "
+	                     f"with IEPOLL_IOC_STATS, got {s['stats_verdict']}")
+	    elif name == "processes":
+	        pids = {s["pid"] for s in insts if s["events"]}
+	        if len(pids) < int(arg):
+	            fail(f"expected instances with events in at least {arg} "
+	                 f"processes, got {len(pids)}: {sorted(pids)}")
+	    elif name == "note":
+	        if not any(arg in n for s in insts for n in s["stats_notes"]):
+	            fail(f"expected a cross-check note '{arg}', got "
+	                 f"{[s['stats_notes'] for s in insts]}")
+	    elif name == "lost":
+	        if not doc["lost"]:
+	            fail("expected the tiny buffer to lose events, none lost")
+	sys.exit(1 if bad else 0)
+	EOF
+}
+
+# no_leftovers: no tracefs instance of iepoll-trace is left.
+no_leftovers() {
+	if compgen -G "/sys/kernel/tracing/instances/iepoll-trace-*" >/dev/null; then
+		echo "iepoll-trace left a tracefs instance behind:"
+		ls -d /sys/kernel/tracing/instances/iepoll-trace-*
+		return 1
+	fi
+}
+
+t_trace_tree() {
+	local d=$tmp/tree pid rc=0
+	local cmd=(nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log")
+
+	need nginx nginx || return
+	need wrk wrk || return
+	nginx_conf "$d" 2 "nobody nogroup"
+	"$trace" -q --json "$d/report.json" -- "${cmd[@]}" >"$d/report" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	wait_port 18080 || { cat "$d/report" "$d/error.log"; return 1; }
+	wrk -t2 -c8 -d2s http://127.0.0.1:18080/index.html >"$d/wrk" 2>&1 || rc=1
+	grep -E 'requests in|errors' "$d/wrk" || cat "$d/wrk"
+	ps -o pid,user,comm --ppid "$(cat "$d/nginx.pid")" || true
+	kill -TERM "$(cat "$d/nginx.pid")"
+	wait "$pid" || rc=$?
+	cat "$d/report"
+	[ "$rc" -eq 0 ] || { echo "iepoll-trace or wrk failed ($rc)"; return 1; }
+	no_leftovers || return 1
+	# the master and its two workers, each with its events
+	trace_report "$d/report.json" no-loss agree processes=3
+}
+
+t_trace_exit() {
+	local d=$tmp/exit rc=0
+
+	mkdir -p "$d"
+	"$trace" -q --json "$d/exit.json" -- "$waiter" 200 >"$d/exit" 2>&1 || rc=$?
+	cat "$d/exit"
+	[ "$rc" -eq 0 ] || { echo "iepoll-trace -- trace_waiter 200 exited $rc"; return 1; }
+	trace_report "$d/exit.json" no-loss agree processes=1 \
+		"note=1 wait in flight at close" || rc=1
+	echo "-d 3 ends the trace before the command:"
+	"$trace" -q -d 3 --json "$d/d.json" -- "$waiter" 0 --until-term \
+		>"$d/d" 2>&1 || rc=$?
+	cat "$d/d"
+	trace_report "$d/d.json" no-loss agree "note=tracing stopped" || rc=1
+	if grep -q DISAGREE "$d/exit" "$d/d"; then
+		echo "expected no DISAGREE on these correct runs"
+		rc=1
+	fi
+	no_leftovers || rc=1
+	# A daemon: CMD (sh) ends at once, its child goes on after the
+	# recording, its instances are reported, tracefs is left clean.
+	echo "a daemon that outlives the command:"
+	"$trace" -q --json "$d/daemon.json" -- sh -c \
+		"$waiter 0 --until-term </dev/null >/dev/null 2>&1 & echo \$! >$d/daemon.pid; sleep 2" \
+		>"$d/daemon" 2>&1 || rc=$?
+	kill -TERM "$(cat "$d/daemon.pid")" 2>/dev/null || true
+	grep -E '^(iepoll-trace|instance|left out|process tree)|IOC_STATS' "$d/daemon"
+	no_leftovers || rc=1
+	python3 - "$d/daemon.json" <<-'EOF' || rc=1
+	import json, sys
+	doc = json.load(open(sys.argv[1]))
+	got = [s for s in doc["instances"] if s["comm"] == "trace_waiter" and s["events"]]
+	if len(got) != 2:
+	    sys.exit(f"expected the daemon's two instances with events, got {len(got)}")
+	print("the daemon's two instances are in the report")
+	EOF
+	return "$rc"
+}
+
+t_trace_overrun() {
+	local d=$tmp/overrun rc=0
+
+	mkdir -p "$d"
+	"$trace" -q --buffer-kb 4 --json "$d/r.json" -- "$waiter" 300 --fds 64 \
+		>"$d/r" 2>&1 || rc=$?
+	grep -v '^  ' "$d/r" | head -n 20
+	[ "$rc" -eq 0 ] || { echo "iepoll-trace exited $rc"; return 1; }
+	trace_report "$d/r.json" lost >/dev/null || { echo "expected lost events, none"; return 1; }
+	if ! grep -q '^WARNING: .* events were lost' "$d/r"; then
+		echo "expected the report to warn about the lost events"
+		return 1
+	fi
+}
+
+t_trace_attach() {
+	local d=$tmp/attach pid tpid rc=0
+
+	mkdir -p "$d"
+	# the pipe is registered before the trace; its writes come during it
+	"$run" -- python3 - "$d" <<-'EOF' &
+	import os, select, sys, time
+	d = sys.argv[1]
+	r, w = os.pipe()
+	ep = select.epoll()
+	ep.register(r, select.EPOLLIN)
+	with open(f"{d}/item", "w") as f:
+	    f.write(f"{r} {os.fstat(r).st_ino}\n")
+	end = time.monotonic() + 60
+	while time.monotonic() < end and not os.path.exists(f"{d}/stop"):
+	    os.write(w, b"x")
+	    ep.poll(1)
+	    os.read(r, 1)
+	    time.sleep(0.05)
+	EOF
+	pid=$!
+	pids+=("$pid")
+	for _ in $(seq 100); do [ -s "$d/item" ] && break; sleep 0.1; done
+	tpid=$(pgrep -P "$pid" python3 || echo "$pid")
+	# bcc's conventions too: three 1 s summaries (-T, -u), then the report
+	"$trace" -q -p "$tpid" -T -u 1 3 --json "$d/r.json" >"$d/r" 2>&1 || rc=$?
+	touch "$d/stop"
+	wait "$pid" || true
+	cat "$d/r"
+	[ "$rc" -eq 0 ] || { echo "iepoll-trace -p exited $rc"; return 1; }
+	if [ "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2} interval [1-3]/3: ' "$d/r")" -ne 3 ] ||
+	   ! grep -q 'latency_us' "$d/r" || ! grep -q '(stopped by 3 intervals)' "$d/r"; then
+		echo "expected three timestamped interval summaries in us, then the report stopped by them"
+		return 1
+	fi
+	python3 - "$d/r.json" "$(cat "$d/item")" <<-'EOF'
+	import json, sys
+	doc = json.load(open(sys.argv[1]))
+	fd, ino = map(int, sys.argv[2].split())
+	rows = [(s, w) for s in doc["instances"] for w in s["worst_fds"]
+	        if w["fd"] == fd]
+	if not rows:
+	    sys.exit(f"expected a row for fd {fd}, got {doc['instances']}")
+	s, w = rows[0]
+	want = (str(ino), "EPOLLIN|EPOLLERR|EPOLLHUP", 1)
+	got = (w["ino"], w["events"], s["items_at_attach"])
+	print(f"fd {fd}: ino, events, items at attach: {got}")
+	if got != want:
+	    sys.exit(f"expected {want} from fdinfo, got {got}")
+	EOF
+}
+
+t_trace_timeline() {
+	local d=$tmp/timeline rc=0 size
+
+	need gnuplot gnuplot-nox || return
+	mkdir -p "$d"
+	"$trace" -q --json "$d/r.json" --timeline "$d/t.json" --plot "$d/t.png" \
+		-- "$waiter" 50 >"$d/r" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$d/r"; echo "iepoll-trace exited $rc"; return 1; }
+	size=$(stat -c %s "$d/t.png")
+	echo "t.png: $size bytes, $(head -c 8 "$d/t.png" | od -An -tx1)"
+	if [ "$(head -c 8 "$d/t.png" | od -An -tx1 | tr -d ' ')" != 89504e470d0a1a0a ] ||
+	   [ "$size" -lt 10000 ]; then
+		echo "expected a PNG of at least 10000 bytes"
+		rc=1
+	fi
+	python3 - "$d/r.json" "$d/t.json" <<-'EOF' || rc=1
+	import collections, json, sys
+	rep = json.load(open(sys.argv[1]))
+	doc = json.load(open(sys.argv[2]))
+	ev = doc["traceEvents"]
+	bad = []
+	slices = collections.defaultdict(list)
+	for e in ev:
+	    if e["ph"] == "X":
+	        slices[(e["pid"], e["tid"])].append((e["ts"], e["ts"] + e["dur"]))
+	for key, sl in slices.items():
+	    sl.sort()
+	    stack = []
+	    for b, end in sl:
+	        while stack and stack[-1] <= b:
+	            stack.pop()
+	        if stack and end > stack[-1]:
+	            bad.append(f"slice {b}..{end} of {key} overlaps one ending at {stack[-1]}")
+	        stack.append(end)
+	flows = collections.defaultdict(dict)
+	for e in ev:
+	    if e["ph"] in "sf":
+	        if e["ph"] in flows[e["id"]]:
+	            bad.append(f"flow {e['id']} has two '{e['ph']}'")
+	        flows[e["id"]][e["ph"]] = e
+	pairs = 0
+	for i, f in flows.items():
+	    if set(f) != {"s", "f"}:
+	        bad.append(f"flow {i} is not a pair: {sorted(f)}")
+	        continue
+	    pairs += 1
+	    s, e = f["s"], f["f"]
+	    if s["ts"] > e["ts"]:
+	        bad.append(f"flow {i} ends before it starts")
+	    if not any(b <= e["ts"] <= end for b, end in slices[(e["pid"], e["tid"])]):
+	        bad.append(f"flow {i}'s delivery at {e['ts']} is in no wait of its thread")
+	delivered = sum(s["by_event"].get("deliver", 0) for s in rep["instances"])
+	instants = sum(e["ph"] == "i" for e in ev)
+	callbacks = sum(s["by_event"].get("callback", 0) for s in rep["instances"])
+	print(f"{len(ev)} trace events: {sum(len(v) for v in slices.values())} "
+	      f"wait slices on {len(slices)} threads, {instants} callback "
+	      f"instants, {pairs} flow pairs; report: {delivered} delivered, "
+	      f"{callbacks} callbacks")
+	if pairs != delivered or pairs == 0:
+	    bad.append(f"expected one flow pair per delivered event ({delivered}), got {pairs}")
+	if instants != callbacks:
+	    bad.append(f"expected one instant per callback ({callbacks}), got {instants}")
+	for b in bad[:20]:
+	    print(b)
+	sys.exit(1 if bad else 0)
+	EOF
+	return "$rc"
+}
+
+# The signal is sent while the tool may still be starting: its child is
+# forked with SIGINT blocked (not ignored, as a shell's background job
+# would have it), so that a signal sent at once is pending, not lost,
+# before the tool's own code runs; exec keeps the mask.
+t_trace_sigint() {
+	python3 - "$trace" "$tmp/sigint" <<-'EOF'
+	import glob, os, signal, subprocess, sys, time
+	trace, d = sys.argv[1:]
+	os.makedirs(d, exist_ok=True)
+	bad = False
+	for delay in (0, 0.1, 0.5, 2):
+	    out = os.path.join(d, f"out.{delay}")
+	    with open(out, "w") as f:
+	        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+	        p = subprocess.Popen([trace, "-q", "--", "sleep", "30"],
+	                             stdout=f, stderr=subprocess.STDOUT)
+	        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+	        start = time.monotonic()
+	        time.sleep(delay)
+	        p.send_signal(signal.SIGINT)
+	        rc = p.wait(timeout=120)
+	    took = time.monotonic() - start
+	    text = open(out).read()
+	    print(f"SIGINT after {delay} s: exit {rc} after {took:.1f} s, "
+	          f"{len(text.splitlines())} lines of output")
+	    if rc not in (0, 130):
+	        print(f"expected exit 0 or 130, got {rc}")
+	        bad = True
+	    if rc == 0 and "(stopped by a signal)" not in text:
+	        print("expected exit 0 only with a report stopped by the signal")
+	        bad = True
+	    if "Traceback" in text or "Fatal Python error" in text:
+	        print(f"expected no Python traceback, got:\n{text}")
+	        bad = True
+	    left = glob.glob("/sys/kernel/tracing/instances/iepoll-trace-*")
+	    if left:
+	        print(f"expected tracefs clean, left: {left}")
+	        bad = True
+	sys.exit(1 if bad else 0)
+	EOF
+}
+
+t_run_no_instance() {
+	local out rc=0
+
+	out=$("$run" -- python3 -c 'import ctypes; print(ctypes.CDLL(None).epoll_create(0))' 2>&1) || rc=1
+	echo "iepoll-run -- python3 (epoll_create(0)): $out"
+	if ! grep -q 'made epoll calls through the library in 1 process(es)' <<<"$out" ||
+	   ! grep -q 'epoll_create call(s) failed, the first: .*call=epoll_create errno=EINVAL' <<<"$out"; then
+		echo "expected the calls and the refused epoll_create(0) to be said"
+		rc=1
+	fi
+	out=$("$run" -- true 2>&1) || rc=1
+	echo "iepoll-run -- true: $out"
+	if ! grep -q 'true made no epoll call through the library' <<<"$out"; then
+		echo "expected 'made no epoll call' for a program without epoll calls"
+		rc=1
+	fi
+	return "$rc"
+}
+
 # ---- without the module
 
 t_no_module() {
@@ -468,6 +806,13 @@ for t in "${tests[@]}"; do
 	asyncio)	(trap stop_servers EXIT; t_asyncio) >"$out" 2>&1 || rc=$? ;;
 	trace)		(trap stop_servers EXIT; t_trace) >"$out" 2>&1 || rc=$? ;;
 	trace-signal)	(trap stop_servers EXIT; t_trace_signal) >"$out" 2>&1 || rc=$? ;;
+	trace-tree)	(trap stop_servers EXIT; t_trace_tree) >"$out" 2>&1 || rc=$? ;;
+	trace-exit)	(trap stop_servers EXIT; t_trace_exit) >"$out" 2>&1 || rc=$? ;;
+	trace-overrun)	(trap stop_servers EXIT; t_trace_overrun) >"$out" 2>&1 || rc=$? ;;
+	trace-attach)	(trap stop_servers EXIT; t_trace_attach) >"$out" 2>&1 || rc=$? ;;
+	trace-timeline)	(trap stop_servers EXIT; t_trace_timeline) >"$out" 2>&1 || rc=$? ;;
+	trace-sigint)	(trap stop_servers EXIT; t_trace_sigint) >"$out" 2>&1 || rc=$? ;;
+	run-no-instance) (trap stop_servers EXIT; t_run_no_instance) >"$out" 2>&1 || rc=$? ;;
 	no-module)	(trap stop_servers EXIT; t_no_module) >"$out" 2>&1 || rc=$? ;;
 	esac
 	echo "took $((SECONDS - start)) s" >>"$out"

@@ -6,7 +6,10 @@
  * --time milliseconds; its cost is wall time per operation, the median of
  * timed batches (what an operation is depends on the workload, see
  * workloads.c).  Setting the
- * multiplexer up and tearing it down are outside the timed part.
+ * multiplexer up and tearing it down are outside the timed part.  The
+ * timed batches are also bracketed by the markers of tools/icount: under
+ * scripts/vm --icount, the guest's instructions per operation are a second
+ * metric, exact where wall time under TCG is noisy.
  */
 #ifndef IEPOLL_BENCH_H
 #define IEPOLL_BENCH_H
@@ -20,6 +23,7 @@ struct bench_opts {
 	int rounds;
 	int sample_ms;
 	int herd_reps;
+	unsigned long min_ops;	/* a sample's timed part: at least these ops */
 	bool quick;
 };
 
@@ -38,6 +42,13 @@ struct sample {
 	unsigned long ops;
 	double calls_per_op;	/* multiplexer calls into the kernel per op */
 	double wakeups;		/* herd: threads that returned with the event */
+	/*
+	 * The icount marker pair around the timed batches (tools/icount), -1
+	 * for a sample without one; the guest instructions per op that pair
+	 * counted, NAN until mux-bench --report --icount reads them.
+	 */
+	int mark;
+	double insns_per_op;
 };
 
 struct workload {

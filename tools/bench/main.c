@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -171,12 +172,19 @@ static void print_help(FILE *f)
 		"  -w, --workloads LIST  comma-separated workload names (default all)\n"
 		"  -m, --muxes LIST      only these multiplexers\n"
 		"  -n, --max-n N         skip N above this\n"
+		"  -O, --min-ops K       time at least K operations per sample, however\n"
+		"                        long it takes (for instruction counts: fixed\n"
+		"                        costs such as timer ticks spread over more)\n"
 		"  -o, --csv FILE        one row per sample: workload,n,mux,round,\n"
-		"                        ns_per_op,ops,calls_per_op,wakeups (- = stdout)\n"
+		"                        ns_per_op,ops,calls_per_op,wakeups,mark\n"
+		"                        (- = stdout)\n"
 		"  -s, --summary FILE    one row per workload, N and multiplexer:\n"
 		"                        the medians and ratios of the table\n"
 		"  -R, --report CSV      run nothing: the table (and --summary) of\n"
 		"                        the rows in CSV, as --csv wrote them\n"
+		"  -I, --icount FILE     with --report: the instruction counts that\n"
+		"                        scripts/vm --icount FILE wrote for the run\n"
+		"                        of CSV; adds instructions per op to the table\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         the version\n\n"
 		"Exit status: 0, 1 if a run failed, 2 on a bad argument.\n\n"
@@ -231,9 +239,11 @@ int main(int argc, char **argv)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "muxes", required_argument, NULL, 'm' },
 		{ "max-n", required_argument, NULL, 'n' },
+		{ "min-ops", required_argument, NULL, 'O' },
 		{ "csv", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
 		{ "report", required_argument, NULL, 'R' },
+		{ "icount", required_argument, NULL, 'I' },
 		TOOL_OPT_HELP,
 		TOOL_OPT_VERSION,
 		{ NULL, 0, NULL, 0 },
@@ -241,7 +251,7 @@ int main(int argc, char **argv)
 	static const struct tool tool = { .name = PROG, .usage = print_help };
 	struct bench_opts o = { .rounds = 0, .sample_ms = 0 };
 	const char *only_wl = NULL, *only_mux = NULL, *csv = NULL;
-	const char *summary = NULL, *from = NULL;
+	const char *summary = NULL, *from = NULL, *icount = NULL;
 	const struct workload *wl;
 	long max_n = 0;
 	bool want_trace = false;
@@ -249,7 +259,7 @@ int main(int argc, char **argv)
 	struct report rep;
 
 	tool_init(&tool, argv);
-	while ((opt = tool_getopt(argc, argv, "qr:t:w:m:n:o:s:R:hV",
+	while ((opt = tool_getopt(argc, argv, "qr:t:w:m:n:O:o:s:R:I:hV",
 				  longopts)) != -1) {
 		switch (opt) {
 		case 'q':
@@ -271,6 +281,9 @@ int main(int argc, char **argv)
 			/* 0: no limit, as without it */
 			max_n = tool_number("--max-n", optarg, 0, INT_MAX);
 			break;
+		case 'O':
+			o.min_ops = tool_number("--min-ops", optarg, 0, INT_MAX);
+			break;
 		case 'o':
 			csv = optarg;
 			break;
@@ -279,6 +292,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			from = optarg;
+			break;
+		case 'I':
+			icount = optarg;
 			break;
 		}
 	}
@@ -314,9 +330,13 @@ int main(int argc, char **argv)
 		free(list);
 	}
 
+	if (icount && !from)
+		tool_usage_error("--icount goes with --report CSV");
 	if (from) {
 		/* no run: the table (and --summary) of rows written before */
 		if (report_open(&rep, NULL) || report_read(&rep, from))
+			return 1;
+		if (icount && report_icount(&rep, icount))
 			return 1;
 		report_print(&rep, stdout);
 		if (summary && report_summary(&rep, summary))
@@ -374,7 +394,9 @@ int main(int argc, char **argv)
 			for (r = 0; r < o.rounds; r++) {
 				for (k = 0; k < nmux; k++) {
 					const char *mux = muxes[(k + r) % nmux];
-					struct sample s = { 0 };
+					struct sample s = {
+						.mark = -1, .insns_per_op = NAN
+					};
 
 					fprintf(stderr, "mux-bench: %s N=%d round %d/%d %s\n",
 						wl->name, ns[i], r + 1, o.rounds, mux);

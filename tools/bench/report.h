@@ -35,6 +35,11 @@ void report_print(struct report *r, FILE *f);
 int report_summary(struct report *r, const char *path);
 /* Add the rows of a CSV mux-bench wrote; 0, or -1 said why. */
 int report_read(struct report *r, const char *path);
+/*
+ * Fill the rows' instructions per op from @path, the file scripts/vm
+ * --icount wrote ("K INSTRUCTIONS" per marker pair K); 0, or -1 said why.
+ */
+int report_icount(struct report *r, const char *path);
 /* 0, or 1 when writing the CSV failed. */
 int report_close(struct report *r);
 

@@ -43,6 +43,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../icount/icount.h"
 #include "../lib/iepoll.h"
 #include "bench.h"
 
@@ -178,15 +179,18 @@ static uint32_t rnd(struct wctx *w)
  * The timed loop.  @op (which returns operations done, or -1) runs in
  * batches; the batch doubles, untimed, until one lasts a thirty-second of
  * the sample, then batches of that size are timed until the sample's time
- * is up (at least three).  The cost is the median of the batches' ns per
- * operation: on a loaded host, a batch during which the vCPU was preempted
- * is an outlier, not a shift of the mean.
+ * is up (at least three batches, and --min-ops operations).  The cost is
+ * the median of the batches' ns per operation: on a loaded host, a batch
+ * during which the vCPU was preempted is an outlier, not a shift of the
+ * mean.  The icount markers bracket all the timed batches: instructions
+ * per operation are their mean.
  */
 #define MAX_BATCHES	4096
 
 static int measure(struct wctx *w, struct mux *m,
 		   int (*op)(struct wctx *w, struct mux *m), struct sample *s)
 {
+	static int marks;	/* icount marker pairs executed so far */
 	uint64_t sample = (uint64_t)w->o->sample_ms * 1000000;
 	static double per_op[MAX_BATCHES];
 	unsigned long ops = 0, calls0, batch = 1, i, done;
@@ -202,6 +206,7 @@ static int measure(struct wctx *w, struct mux *m,
 			break;
 	}
 	calls0 = m->calls;
+	icount_start();
 	t0 = now_ns();
 	do {
 		bt = now_ns();
@@ -214,7 +219,10 @@ static int measure(struct wctx *w, struct mux *m,
 		t = now_ns();
 		per_op[nb++] = (double)(t - bt) / done;
 		ops += done;
-	} while ((t - t0 < sample || nb < 3) && nb < MAX_BATCHES);
+	} while ((t - t0 < sample || nb < 3 || ops < w->o->min_ops) &&
+		 nb < MAX_BATCHES);
+	icount_stop();
+	s->mark = marks++;
 	s->ops = ops;
 	s->ns_per_op = bench_median(per_op, nb);
 	s->calls_per_op = (double)(m->calls - calls0) / ops;
