@@ -1379,7 +1379,8 @@ struct iepoll *iepoll_create(void)
 	ep->rbr = RB_ROOT_CACHED;
 	ep->ovflist = IEPOLL_UNACTIVE_PTR;
 	refcount_set(&ep->refs, 1);
-	ep->id = (u32)atomic_inc_return(&iepoll_next_id);
+	/* below IEPOLL_NATIVE_ID_BIT: native instances' ids have it */
+	ep->id = (u32)atomic_inc_return(&iepoll_next_id) & ~IEPOLL_NATIVE_ID_BIT;
 
 	spin_lock(&iepoll_instances_lock);
 	list_add_tail(&ep->node, &iepoll_instances);

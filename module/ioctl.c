@@ -12,6 +12,9 @@
  *   IEPOLL_IOC_STATS_V2  the counters and the creator, size-bounded
  *   IEPOLL_IOC_SUBMIT    a list of changes, then a wait, in one call
  *                        (BSD kevent()'s changelist)
+ *   IEPOLL_IOC_NATIVE_ATTACH, IEPOLL_IOC_NATIVE_DETACH
+ *                        hold the probes on the kernel's own epoll, or let
+ *                        go (native.c, which checks the struct itself)
  *
  * RULES
  *
@@ -43,6 +46,7 @@
 #include "compat.h"
 #include "core.h"
 #include "iepoll_trace.h"
+#include "native.h"
 
 /* ------------------------------------------------------------------ */
 /* WAIT                                                                */
@@ -303,6 +307,10 @@ long iepoll_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return iepoll_ioctl_stats(ep, cmd, argp);
 	case IEPOLL_IOC_SUBMIT:
 		return iepoll_ioctl_submit(ep, argp);
+	case IEPOLL_IOC_NATIVE_ATTACH:
+		return iepoll_native_attach(ep, argp);
+	case IEPOLL_IOC_NATIVE_DETACH:
+		return iepoll_native_detach(ep);
 	}
 	if (iepoll_is_stats_v2(cmd))
 		return iepoll_ioctl_stats(ep, cmd, argp);

@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "core.h"
 #include "iepoll_trace.h"
+#include "native.h"
 
 static struct dentry *iepoll_debugfs;
 
@@ -39,6 +40,7 @@ static int iepoll_open(struct inode *inode, struct file *file)
 
 static int iepoll_release(struct inode *inode, struct file *file)
 {
+	iepoll_native_release(file->private_data);
 	iepoll_free(file->private_data);
 	return 0;
 }
@@ -81,6 +83,13 @@ static int iepoll_totals_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(iepoll_totals);
 
+static int iepoll_native_state_show(struct seq_file *m, void *unused)
+{
+	iepoll_native_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iepoll_native_state);
+
 static int __init iepoll_init(void)
 {
 	int err;
@@ -96,6 +105,8 @@ static int __init iepoll_init(void)
 	iepoll_debugfs = debugfs_create_dir("iepoll", NULL);
 	debugfs_create_file("stats", 0444, iepoll_debugfs, NULL,
 			    &iepoll_totals_fops);
+	debugfs_create_file("native", 0444, iepoll_debugfs, NULL,
+			    &iepoll_native_state_fops);
 
 	pr_info("ABI %d, max_user_watches %lu\n", IEPOLL_ABI_VERSION,
 		iepoll_max_user_watches);

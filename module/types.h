@@ -145,6 +145,7 @@ struct iepoll {
 	struct iepoll_counters stats;
 	pid_t pid;
 	char comm[IEPOLL_COMM_LEN];
+	bool native_hold;		/* holds the native probes: native.c */
 	struct rcu_head rcu;
 };
 

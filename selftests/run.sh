@@ -6,7 +6,8 @@
 #
 # SUITE names a suite (ctl, wait, wakeup, file, close, paths, submit, stress,
 # race, preload, trace, programs: real programs under iepoll-run, built by
-# make -C tools); without one, every suite runs.  Each prints KTAP ending
+# make -C tools; native: the kernel's own epoll through iepoll's probes);
+# without one, every suite runs.  Each prints KTAP ending
 # with the kselftest Totals line;
 # after each, this prints "SUITE <name> rc=<rc>".  Exits non-zero if any
 # suite failed.
@@ -14,7 +15,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-all=(ctl wait wakeup file close paths submit stress race preload trace programs)
+all=(ctl wait wakeup file close paths submit stress race preload trace programs native)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all[@]}")
 
@@ -30,6 +31,7 @@ for s in "${suites[@]}"; do
 	case $s in
 	trace)	prog=$here/trace/run.sh ;;
 	programs) prog=$here/programs/run.sh ;;
+	native)	prog=$here/native/run.sh ;;
 	*)	prog=$here/${s}_test ;;
 	esac
 	rc=0

@@ -72,7 +72,9 @@ static const char *const call_names[C_NCALLS] = {
 
 /* errnos a call may end with; anything else is a finding */
 static const int allowed[C_NCALLS][12] = {
-	[C_RANDOM_CMD] = { EINVAL, ENOTTY, EFAULT, EBADF, EINTR, EPERM },
+	/* ENOENT, E2BIG, EBUSY: IEPOLL_IOC_NATIVE_DETACH and _ATTACH */
+	[C_RANDOM_CMD] = { EINVAL, ENOTTY, EFAULT, EBADF, EINTR, EPERM, ENOENT,
+			   E2BIG, EBUSY },
 	[C_CTL] = { EINVAL, EFAULT, EBADF, ENOTTY, EEXIST, ENOENT, ELOOP, EPERM, ENOSPC, ENOMEM },
 	[C_WAIT] = { EINVAL, EFAULT, EBADF, ENOTTY, EINTR },
 	[C_STATS] = { EFAULT, EBADF, ENOTTY, EINVAL },

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever the ABI below changes in a way userspace can observe. */
-#define IEPOLL_ABI_VERSION	2
+#define IEPOLL_ABI_VERSION	3
 
 /* Magic free in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define IEPOLL_IOC_MAGIC	0xE7
@@ -192,6 +192,110 @@ struct iepoll_submit {
 	struct iepoll_wait wait;
 };
 
+/*
+ * ABI 3: tracing the kernel's own epoll (docs/tracing.md, "Native epoll").
+ *
+ * Instance ids: an iepoll instance's id is below IEPOLL_NATIVE_ID_BIT; a
+ * native epoll instance's id, in the same iepoll:* events, has the bit
+ * set.  IEPOLL_NATIVE_ID_BIT alone is a native instance that got no id
+ * (the module's bounded table of instances was full).
+ */
+#define IEPOLL_NATIVE_ID_BIT	0x80000000u
+
+/* The longest symbol name of struct iepoll_native_attach, NUL included. */
+#define IEPOLL_NATIVE_SYM_LEN	64
+
+/* The user data of the sample item (struct iepoll_native_attach). */
+#define IEPOLL_NATIVE_SAMPLE_DATA	0x1e9011a77ac4edULL
+
+/**
+ * struct iepoll_native_member - where a member of a private eventpoll
+ *                               struct is, as the running kernel's BTF says
+ * @offset: bytes from the start of the struct (nested members summed)
+ * @size:   the member's size in bytes
+ */
+struct iepoll_native_member {
+	__u32 offset;
+	__u32 size;
+};
+
+/* The probes, by their index in struct iepoll_native_attach's @sym. */
+enum iepoll_native_probe {
+	IEPOLL_NATIVE_QUEUE_PROC,	/* ep_ptable_queue_proc: insert */
+	IEPOLL_NATIVE_REMOVE_EPI,	/* ep_remove_epi: every removal */
+	IEPOLL_NATIVE_CALLBACK,		/* ep_poll_callback */
+	IEPOLL_NATIVE_ITEM_POLL,	/* ep_item_poll (a clone): delivery */
+	IEPOLL_NATIVE_WAIT,		/* do_epoll_wait: wait enter/exit */
+	IEPOLL_NATIVE_CREATE,		/* do_epoll_create: create */
+	IEPOLL_NATIVE_CLEAR,		/* ep_clear_and_put: instance gone */
+	IEPOLL_NATIVE_NPROBES
+};
+
+/* The probes' functions, an initializer of const char *[IEPOLL_NATIVE_NPROBES]. */
+#define IEPOLL_NATIVE_FUNCTIONS {					\
+	[IEPOLL_NATIVE_QUEUE_PROC]	= "ep_ptable_queue_proc",	\
+	[IEPOLL_NATIVE_REMOVE_EPI]	= "ep_remove_epi",		\
+	[IEPOLL_NATIVE_CALLBACK]	= "ep_poll_callback",		\
+	[IEPOLL_NATIVE_ITEM_POLL]	= "ep_item_poll",		\
+	[IEPOLL_NATIVE_WAIT]		= "do_epoll_wait",		\
+	[IEPOLL_NATIVE_CREATE]		= "do_epoll_create",		\
+	[IEPOLL_NATIVE_CLEAR]		= "ep_clear_and_put",		\
+}
+
+/**
+ * struct iepoll_native_attach - argument of IEPOLL_IOC_NATIVE_ATTACH
+ * @size:        sizeof(struct iepoll_native_attach) as the caller knows
+ *               it: at least IEPOLL_NATIVE_ATTACH_SIZE_VER0; bytes the
+ *               module does not know must be zero (else E2BIG)
+ * @flags:       must be zero
+ * @sample_epfd: an epoll descriptor of the caller that watches exactly one
+ *               item, @sample_fd, added with EPOLLIN and data
+ *               IEPOLL_NATIVE_SAMPLE_DATA and not ready: the module checks
+ *               the offsets below against it before it registers anything
+ * @sample_fd:   that item's descriptor
+ * @epi_ffd_file, @epi_ffd_fd, @epi_ep, @epi_events, @epi_data,
+ * @epi_rdllink, @epi_fllink, @epi_pwqlist: struct epitem's ffd.file,
+ *               ffd.fd, ep, event.events, event.data, rdllink, fllink,
+ *               pwqlist
+ * @ep_file, @ep_ovflist: struct eventpoll's file and ovflist
+ * @pwq_base, @pwq_wait: struct eppoll_entry's base and wait
+ * @pqueue_pt, @pqueue_epi: struct ep_pqueue's pt and epi
+ * @sym:         each probe's symbol in /proc/kallsyms (enum
+ *               iepoll_native_probe), NUL-terminated: the function's name,
+ *               or a GCC clone of it ("ep_item_poll.isra.0")
+ *
+ * Nothing is trusted: a size that is not the one the module reads, an
+ * offset past the struct, a symbol that is not the probe's function or a
+ * clone of it, one that cannot be probed, or a sample that does not read
+ * back through the offsets is refused (EINVAL, ENOENT for a symbol) with
+ * a kernel message that names the member or the symbol, and nothing stays
+ * registered.
+ */
+struct iepoll_native_attach {
+	__u32 size;
+	__u32 flags;
+	__s32 sample_epfd;
+	__s32 sample_fd;
+	struct iepoll_native_member epi_ffd_file;
+	struct iepoll_native_member epi_ffd_fd;
+	struct iepoll_native_member epi_ep;
+	struct iepoll_native_member epi_events;
+	struct iepoll_native_member epi_data;
+	struct iepoll_native_member epi_rdllink;
+	struct iepoll_native_member epi_fllink;
+	struct iepoll_native_member epi_pwqlist;
+	struct iepoll_native_member ep_file;
+	struct iepoll_native_member ep_ovflist;
+	struct iepoll_native_member pwq_base;
+	struct iepoll_native_member pwq_wait;
+	struct iepoll_native_member pqueue_pt;
+	struct iepoll_native_member pqueue_epi;
+	char sym[IEPOLL_NATIVE_NPROBES][IEPOLL_NATIVE_SYM_LEN];
+};
+
+/* The size of struct iepoll_native_attach in ABI 3, the smallest accepted. */
+#define IEPOLL_NATIVE_ATTACH_SIZE_VER0	576
+
 /* Returns IEPOLL_ABI_VERSION. */
 #define IEPOLL_IOC_VERSION	_IO(IEPOLL_IOC_MAGIC, 0x00)
 /* Returns 0, or -1 with errno as epoll_ctl(2). */
@@ -204,5 +308,15 @@ struct iepoll_submit {
 #define IEPOLL_IOC_STATS_V2	_IOR(IEPOLL_IOC_MAGIC, 0x04, struct iepoll_stats_v2)
 /* ABI 2: changes, then a wait; see struct iepoll_submit. */
 #define IEPOLL_IOC_SUBMIT	_IOWR(IEPOLL_IOC_MAGIC, 0x05, struct iepoll_submit)
+
+/*
+ * ABI 3: attach the native probe set (needs CAP_PERFMON or CAP_SYS_ADMIN:
+ * EPERM); it stays attached while this open file holds it and any other
+ * does.  EBUSY if this file holds it already, or another one holds it with
+ * different offsets or symbols.  Returns 0.
+ */
+#define IEPOLL_IOC_NATIVE_ATTACH _IOW(IEPOLL_IOC_MAGIC, 0x06, struct iepoll_native_attach)
+/* ABI 3: let go of this file's hold (ENOENT if none); the last one detaches. */
+#define IEPOLL_IOC_NATIVE_DETACH _IO(IEPOLL_IOC_MAGIC, 0x07)
 
 #endif /* _UAPI_LINUX_IEPOLL_H */
