@@ -101,9 +101,19 @@ static bool same_case(const struct row *a, const char *wl, int n)
 	return !strcmp(a->wl, wl) && a->n == n;
 }
 
-/* Median of field @what of the rows of (@wl, @n, @mux). */
+/* The per-sample numbers a line summarises. */
+enum field { F_NS, F_CALLS, F_WAKEUPS, F_INSNS };
+
+static double field_of(const struct sample *s, enum field what)
+{
+	return what == F_NS ? s->ns_per_op :
+	       what == F_CALLS ? s->calls_per_op :
+	       what == F_WAKEUPS ? s->wakeups : s->insns_per_op;
+}
+
+/* Median of field @what of the rows of (@wl, @n, @mux); NAN is no value. */
 static double med_of(struct report *r, const char *wl, int n, const char *mux,
-		     int what)
+		     enum field what)
 {
 	double *v = calloc(r->nrows, sizeof(*v)), m;
 	int i, k = 0;
@@ -115,9 +125,7 @@ static double med_of(struct report *r, const char *wl, int n, const char *mux,
 
 		if (!same_case(x, wl, n) || strcmp(x->mux, mux))
 			continue;
-		v[k] = what == 0 ? x->s.ns_per_op :
-		       what == 1 ? x->s.calls_per_op :
-		       what == 2 ? x->s.wakeups : x->s.insns_per_op;
+		v[k] = field_of(&x->s, what);
 		if (!isnan(v[k]))
 			k++;
 	}
@@ -139,27 +147,36 @@ static const struct row *find_row(struct report *r, const char *wl, int n,
 	return NULL;
 }
 
+/* Min and max of field @what over the rounds of @x's case; NAN if none. */
+static void range_of(struct report *r, const struct row *x, enum field what,
+		     double *min, double *max)
+{
+	int i;
+
+	*min = INFINITY;
+	*max = -INFINITY;
+	for (i = 0; i < r->nrows; i++) {
+		const struct row *y = &r->rows[i];
+		double v = field_of(&y->s, what);
+
+		if (!same_case(y, x->wl, x->n) || strcmp(y->mux, x->mux) ||
+		    isnan(v))
+			continue;
+		*min = fmin(*min, v);
+		*max = fmax(*max, v);
+	}
+	if (isinf(*min))
+		*min = *max = NAN;
+}
+
 /* The instruction columns of @l: median, range, ratios as for time. */
 static void make_insns(struct report *r, const struct row *x, const char *ref,
 		       double floor_insns, struct line *l)
 {
-	double ref_med = med_of(r, x->wl, x->n, ref, 3);
-	int i;
+	double ref_med = med_of(r, x->wl, x->n, ref, F_INSNS);
 
-	l->imed = med_of(r, x->wl, x->n, x->mux, 3);
-	l->imin = NAN;
-	l->imax = NAN;
-	for (i = 0; i < r->nrows; i++) {
-		const struct row *y = &r->rows[i];
-
-		if (!same_case(y, x->wl, x->n) || strcmp(y->mux, x->mux) ||
-		    isnan(y->s.insns_per_op))
-			continue;
-		l->imin = isnan(l->imin) ? y->s.insns_per_op :
-			  fmin(l->imin, y->s.insns_per_op);
-		l->imax = isnan(l->imax) ? y->s.insns_per_op :
-			  fmax(l->imax, y->s.insns_per_op);
-	}
+	l->imed = med_of(r, x->wl, x->n, x->mux, F_INSNS);
+	range_of(r, x, F_INSNS, &l->imin, &l->imax);
 	l->iratio = ref_med > 0 ? l->imed / ref_med : NAN;
 	l->ifloor_ratio = NAN;
 	if (!strncmp(x->mux, "iepoll", 6) && !isnan(floor_insns) &&
@@ -172,7 +189,7 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 		      double floor_insns, struct line *l)
 {
 	const char *ref = strcmp(x->wl, "floor") ? "epoll" : "syscall";
-	double ref_med = med_of(r, x->wl, x->n, ref, 0);
+	double ref_med = med_of(r, x->wl, x->n, ref, F_NS);
 	double *pr = calloc(r->nrows, sizeof(*pr));
 	int i, npr = 0;
 
@@ -182,11 +199,10 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 	l->wl = x->wl;
 	l->n = x->n;
 	l->mux = x->mux;
-	l->med = med_of(r, x->wl, x->n, x->mux, 0);
-	l->calls = med_of(r, x->wl, x->n, x->mux, 1);
-	l->wakeups = med_of(r, x->wl, x->n, x->mux, 2);
-	l->min = INFINITY;
-	l->max = -INFINITY;
+	l->med = med_of(r, x->wl, x->n, x->mux, F_NS);
+	l->calls = med_of(r, x->wl, x->n, x->mux, F_CALLS);
+	l->wakeups = med_of(r, x->wl, x->n, x->mux, F_WAKEUPS);
+	range_of(r, x, F_NS, &l->min, &l->max);
 	l->rmin = INFINITY;
 	l->rmax = -INFINITY;
 	for (i = 0; i < r->nrows; i++) {
@@ -194,8 +210,6 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 
 		if (!same_case(y, x->wl, x->n) || strcmp(y->mux, x->mux))
 			continue;
-		l->min = fmin(l->min, y->s.ns_per_op);
-		l->max = fmax(l->max, y->s.ns_per_op);
 		yr = find_row(r, x->wl, x->n, ref, y->round);
 		if (yr && yr->s.ns_per_op > 0) {
 			pr[npr] = y->s.ns_per_op / yr->s.ns_per_op;
@@ -220,9 +234,9 @@ static void make_line(struct report *r, const struct row *x, double floor_ns,
 
 /*
  * The median over the rounds of a no-op ioctl minus a no-op syscall, in ns
- * (@what 0) or instructions (@what 3) per call.
+ * (F_NS) or instructions (F_INSNS) per call.
  */
-static double floor_of(struct report *r, int what)
+static double floor_of(struct report *r, enum field what)
 {
 	double *d = calloc(r->nrows + 1, sizeof(*d)), m;
 	const struct row *sc;
@@ -238,8 +252,7 @@ static double floor_of(struct report *r, int what)
 		sc = find_row(r, "floor", 1, "syscall", x->round);
 		if (!sc)
 			continue;
-		d[k] = what ? x->s.insns_per_op - sc->s.insns_per_op :
-			      x->s.ns_per_op - sc->s.ns_per_op;
+		d[k] = field_of(&x->s, what) - field_of(&sc->s, what);
 		if (!isnan(d[k]))
 			k++;
 	}
@@ -251,7 +264,7 @@ static double floor_of(struct report *r, int what)
 /* One line per (workload, N, mux), in the order they first ran. */
 static int make_lines(struct report *r, struct line *lines)
 {
-	double floor_ns = floor_of(r, 0), floor_insns = floor_of(r, 3);
+	double floor_ns = floor_of(r, F_NS), floor_insns = floor_of(r, F_INSNS);
 	int i, j, n = 0;
 
 	for (i = 0; i < r->nrows; i++) {
